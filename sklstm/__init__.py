@@ -1,0 +1,28 @@
+"""sklstm: LSTM variants as scikit-learn regressors, trained through skorch.
+
+Every regressor takes sequences ``X`` of shape ``(n_samples, n_timesteps)`` or
+``(n_samples, n_timesteps, n_features)`` and targets ``y`` of shape
+``(n_samples,)`` or ``(n_samples, n_outputs)``; :class:`Windower` turns a raw
+series into such sequences inside a ``Pipeline``.
+"""
+
+from .base import SequenceRegressor
+from .regressors import (
+    BiLSTMRegressor,
+    GRURegressor,
+    LSTMRegressor,
+    StackedLSTMRegressor,
+)
+from .windowing import Windower, forecast_xy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Windower",
+    "forecast_xy",
+    "SequenceRegressor",
+    "LSTMRegressor",
+    "GRURegressor",
+    "BiLSTMRegressor",
+    "StackedLSTMRegressor",
+]

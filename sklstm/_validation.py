@@ -1,0 +1,239 @@
+"""Input and parameter validation: the one place that words input errors.
+
+Every estimator turns user input into checked arrays here, so each kind of bad
+input (NaN, empty, wrong rank, sparse, mismatched ``y``, a wrong sequence shape
+at predict time, a bad hyperparameter) is detected once and described once.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import validate_data
+
+__all__ = [
+    "Interval",
+    "Options",
+    "check_params",
+    "check_sequences",
+    "check_target",
+]
+
+
+# --------------------------------------------------------------------------
+# hyperparameters
+# --------------------------------------------------------------------------
+
+
+class Interval:
+    """Rule: a number of ``kind`` (``int`` or ``float``) in a range.
+
+    Parameters
+    ----------
+    kind : {int, float}
+        ``int`` accepts integral numbers only; ``float`` accepts any real.
+    low, high : float or None
+        Bounds; ``None`` is unbounded.
+    closed : {"both", "left", "right", "neither"}
+        Which bounds are included.
+    allow_none : bool
+        Whether ``None`` is also a valid value.
+    """
+
+    def __init__(self, kind, low=None, high=None, *, closed="both", allow_none=False):
+        self.kind = kind
+        self.low = low
+        self.high = high
+        self.closed = closed
+        self.allow_none = allow_none
+
+    def is_valid(self, value):
+        if value is None:
+            return self.allow_none
+        base = numbers.Integral if self.kind is int else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, base):
+            return False
+        if not np.isfinite(value):
+            return False
+        left = self.closed in ("both", "left")
+        right = self.closed in ("both", "right")
+        if self.low is not None and (value < self.low or (value == self.low and not left)):
+            return False
+        if self.high is not None and (value > self.high or (value == self.high and not right)):
+            return False
+        return True
+
+    def describe(self):
+        name = "an int" if self.kind is int else "a float"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        text = f"{name} in {left}{low}, {high}{right}"
+        return text + " or None" if self.allow_none else text
+
+
+class Options:
+    """Rule: one of a fixed set of values (or a custom predicate).
+
+    Parameters
+    ----------
+    values : iterable
+        The accepted values, compared with ``==``.
+    extra : callable, optional
+        A predicate that accepts further values (for example optimizer classes).
+    extra_text : str
+        How ``extra`` is described in error messages.
+    """
+
+    def __init__(self, values, *, extra=None, extra_text=""):
+        self.values = tuple(values)
+        self.extra = extra
+        self.extra_text = extra_text
+
+    def is_valid(self, value):
+        if any(value is v or (isinstance(value, type(v)) and value == v) for v in self.values):
+            return True
+        return self.extra is not None and self.extra(value)
+
+    def describe(self):
+        text = "one of " + ", ".join(repr(v) for v in self.values)
+        return f"{text} or {self.extra_text}" if self.extra_text else text
+
+
+def check_params(estimator, constraints):
+    """Check ``estimator``'s hyperparameters against ``constraints``.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        The estimator whose ``get_params(deep=False)`` is checked.
+    constraints : dict
+        Maps a parameter name to a rule with ``is_valid`` and ``describe``.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, the bad value and what is expected.
+    """
+    params = estimator.get_params(deep=False)
+    cls = type(estimator).__name__
+    for name, rule in constraints.items():
+        value = params[name]
+        if not rule.is_valid(value):
+            raise ValueError(
+                f"{cls}: invalid value {name}={value!r}; expected {rule.describe()}."
+            )
+
+
+# --------------------------------------------------------------------------
+# arrays
+# --------------------------------------------------------------------------
+
+_SHAPES = {
+    3: "(n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)",
+}
+
+
+def _reject_sparse(name, value, cls):
+    if sp.issparse(value):
+        raise TypeError(
+            f"{cls} got a sparse {name} ({type(value).__name__}); sequences must "
+            f"be dense. Convert it with {name}.toarray()."
+        )
+
+
+def _accepted_shapes(max_ndim):
+    return _SHAPES.get(max_ndim, f"an array with 2 to {max_ndim} dimensions")
+
+
+def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False):
+    """Validate sequence input and return it as float32 with a feature axis.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        Used for its name, and (``reset=False``) for the shape seen in ``fit``,
+        stored as ``estimator._sequence_shape``.
+    X : array-like of shape (n_samples, n_timesteps[, ...])
+        Sequences. A 2-D ``X`` is a univariate series per row and gets a
+        trailing feature axis of size 1.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs), optional
+        Targets; validated together with ``X`` when given or required.
+    reset : bool
+        ``True`` in ``fit``: record ``n_features_in_`` and the sequence shape.
+        ``False`` at predict time: check ``X`` against them.
+    max_ndim : int, default=3
+        The highest rank of ``X`` the estimator accepts.
+    y_required : bool, default=False
+        Whether ``y`` must be given (``fit``): ``y=None`` then raises.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, ...), float32
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs), or None
+        As validated; :func:`check_target` makes it 2-D float64.
+    """
+    cls = type(estimator).__name__
+    _reject_sparse("X", X, cls)
+    if not reset:
+        _check_sequence_shape(estimator, getattr(X, "shape", None))
+    check = dict(
+        allow_nd=True,
+        dtype=[np.float64, np.float32],
+        ensure_all_finite=True,
+        accept_sparse=False,
+    )
+    if y is not None or y_required:
+        _reject_sparse("y", y, cls)
+        X, y = validate_data(
+            estimator, X, y, reset=reset, multi_output=True, y_numeric=True, **check
+        )
+    else:
+        X = validate_data(estimator, X, reset=reset, **check)
+    if X.ndim > max_ndim:
+        raise ValueError(
+            f"{cls} expects X of shape {_accepted_shapes(max_ndim)}, got an array "
+            f"with {X.ndim} dimensions, shape {X.shape}. Reshape X, or use a "
+            f"regressor that accepts {X.ndim}-D input."
+        )
+    if 0 in X.shape[1:]:
+        raise ValueError(
+            f"{cls} got X of shape {X.shape} with an empty axis; every sequence "
+            "needs at least one time step and one feature."
+        )
+    if X.ndim == 2:
+        X = X[:, :, np.newaxis]
+    if reset:
+        estimator._sequence_shape = X.shape[1:]
+    else:
+        _check_sequence_shape(estimator, X.shape)
+    return X.astype(np.float32, copy=False), y
+
+
+def check_target(y):
+    """Return ``y`` as a 2-D float64 array of shape (n_samples, n_outputs)."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, np.newaxis]
+    if y.ndim != 2 or y.shape[1] == 0:
+        raise ValueError(
+            f"y must have shape (n_samples,) or (n_samples, n_outputs) with "
+            f"n_outputs >= 1, got shape {y.shape}."
+        )
+    return y
+
+
+def _check_sequence_shape(estimator, shape):
+    """Compare a sequence shape at predict time with the one seen in ``fit``."""
+    if shape is None or len(shape) < 3:
+        return  # 2-D input: validate_data words the n_features_in_ check
+    fitted = tuple(estimator._sequence_shape)
+    got = tuple(shape[1:])
+    if got != fitted:
+        cls = type(estimator).__name__
+        raise ValueError(
+            f"X has sequences of shape {got} (n_timesteps, ...), but {cls} was "
+            f"fitted on sequences of shape {fitted}. Window the data as in fit "
+            f"(same window length and feature columns)."
+        )

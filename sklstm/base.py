@@ -1,0 +1,388 @@
+"""``SequenceRegressor``: what every sklstm regressor shares.
+
+Validation, seeding, target scaling, the skorch net and the training loop live
+here once. A variant subclasses :class:`SequenceRegressor`, declares the
+parameters it adds or whose defaults it changes in ``_variant_params``, and
+implements ``_build_module``.
+"""
+
+import copy
+import inspect
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNetRegressor
+from skorch.callbacks import EarlyStopping, ProgressBar
+
+from ._training import TailSplit, TensorBatches, silent
+from ._validation import Interval, Options, check_params, check_sequences, check_target
+
+__all__ = ["SequenceRegressor"]
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+
+def _is_optimizer_class(value):
+    return isinstance(value, type) and issubclass(value, torch.optim.Optimizer)
+
+
+def _is_cuda_name(value):
+    return isinstance(value, str) and value.startswith("cuda:") and value[5:].isdigit()
+
+
+def _is_callback_list(value):
+    return isinstance(value, (list, tuple))
+
+
+class SequenceRegressor(RegressorMixin, BaseEstimator):
+    """Base class of the sklstm sequence regressors.
+
+    Holds plain hyperparameters; ``fit`` validates the data, standardises the
+    target, seeds torch from ``random_state`` (without touching the global RNG)
+    and trains a :class:`skorch.NeuralNetRegressor`, kept as ``net_``, around the
+    module that the variant's ``_build_module`` returns.
+
+    Parameters
+    ----------
+    hidden_size : int, default=32
+        Units in each recurrent layer (per direction).
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    dropout : float, default=0.0
+        Dropout between stacked layers and before the output head.
+    lr : float, default=0.01
+        Learning rate of the optimizer.
+    max_epochs : int, default=200
+        Upper bound on passes over the training data.
+    batch_size : int, default=32
+        Samples per mini-batch.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
+        The optimizer; a class such as ``torch.optim.NAdam`` is passed to skorch
+        as is.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss (on standardised targets) that
+        counts as an improvement.
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the samples (time order is
+        kept: the tail validates), stop when the validation loss stops
+        improving and restore the weights of the best epoch. When ``False``,
+        training stops when the *training* loss plateaus.
+    validation_fraction : float, default=0.1
+        Share of samples held out when ``early_stopping=True``.
+    n_iter_no_change : int or None, default=10
+        Epochs without an improvement of at least ``tol`` before training
+        stops. ``None`` always runs ``max_epochs`` epochs.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks. They are copied in ``fit``, so the objects you
+        pass are never modified.
+    device : {"cpu", "cuda", "auto"} or "cuda:N", default="cpu"
+        Where to train; ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and dropout. Fitting with the
+        same int gives identical models; the global torch RNG is left as it was.
+    verbose : int, default=0
+        0 is silent, 1 prints a per-epoch log, 2 also shows a progress bar.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNetRegressor
+        The trained skorch net; its ``module_`` is the torch module.
+    history_ : skorch.history.History
+        Per-epoch (and per-batch) training records, ``net_.history``.
+    loss_curve_ : list of float
+        Training loss (MSE on standardised targets) at each epoch.
+    n_iter_ : int
+        Epochs run so far.
+    n_features_in_ : int
+        ``X.shape[1]`` seen in ``fit`` (the number of time steps).
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame with string column names.
+    """
+
+    _variant_params = {}
+    _max_ndim = 3
+    _parameter_constraints = {
+        "hidden_size": Interval(int, 1),
+        "num_layers": Interval(int, 1),
+        "dropout": Interval(float, 0.0, 1.0, closed="left"),
+        "lr": Interval(float, 0.0, closed="neither"),
+        "max_epochs": Interval(int, 1),
+        "batch_size": Interval(int, 1),
+        "optimizer": Options(OPTIMIZERS, extra=_is_optimizer_class,
+                             extra_text="a torch.optim.Optimizer subclass"),
+        "weight_decay": Interval(float, 0.0),
+        "tol": Interval(float, 0.0),
+        "early_stopping": Options([True, False]),
+        "validation_fraction": Interval(float, 0.0, 1.0, closed="neither"),
+        "n_iter_no_change": Interval(int, 1, allow_none=True),
+        "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
+        "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
+                          extra_text="'cuda:N'"),
+        "verbose": Interval(int, 0),
+    }
+
+    def __init__(
+        self,
+        hidden_size=32,
+        num_layers=1,
+        *,
+        dropout=0.0,
+        lr=0.01,
+        max_epochs=200,
+        batch_size=32,
+        optimizer="adam",
+        weight_decay=0.0,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        callbacks=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __init_subclass__(cls, **kwargs):
+        """Give a variant an ``__init__`` for its ``_variant_params``.
+
+        ``_variant_params`` maps a parameter name to its default: names the
+        parent already has get a new default, new names are appended as
+        keyword-only parameters. The generated ``__init__`` only assigns, and
+        carries a real signature, so ``get_params``, ``clone``, ``repr`` and
+        ``help`` see every parameter.
+        """
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__ or "_variant_params" not in cls.__dict__:
+            return
+        parent = inspect.signature(super(cls, cls).__init__)
+        params = []
+        for p in parent.parameters.values():
+            if p.name in cls._variant_params:
+                p = p.replace(default=cls._variant_params[p.name])
+            params.append(p)
+        params += [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+            for name, default in cls._variant_params.items()
+            if name not in parent.parameters
+        ]
+        signature = parent.replace(parameters=params)
+
+        def __init__(self, *args, **kwargs):
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            for name, value in list(bound.arguments.items())[1:]:
+                setattr(self, name, value)
+
+        __init__.__signature__ = signature
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        __init__.__doc__ = f"Initialise the {cls.__name__}; see the class docstring."
+        cls.__init__ = __init__
+
+    # ------------------------------------------------------------------ hooks
+
+    def _build_module(self, input_shape, n_outputs):
+        """Return the torch module for sequences of ``input_shape``.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape, ``(n_timesteps, n_features)``.
+        n_outputs : int
+            Number of regression outputs.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement _build_module(input_shape, n_outputs)"
+        )
+
+    # -------------------------------------------------------------- training
+
+    def fit(self, X, y):
+        """Train a new model on sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+            Input sequences; a 2-D ``X`` is one univariate series per row.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets; use several outputs for multi-step horizons.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = self._setup(X, y)
+        with self._seeded(0):
+            self.net_ = self._make_net(X.shape[1:], y.shape[1])
+            self.net_.fit(self._to_tensor(X), self._to_tensor(y))
+        return self._collect_history()
+
+    def partial_fit(self, X, y):
+        """Train for one more epoch on ``(X, y)``, starting a model if needed.
+
+        The first call fixes the target scaling and the sequence shape; later
+        calls must match them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+            Input sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, with as many outputs as in the first call.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one epoch further.
+        """
+        if not hasattr(self, "net_"):
+            X, y = self._setup(X, y)
+            with self._seeded(0):
+                self.net_ = self._make_net(X.shape[1:], y.shape[1]).initialize()
+        else:
+            X, y = check_sequences(self, X, y, reset=False, max_ndim=self._max_ndim,
+                                   y_required=True)
+            y = check_target(y)
+            if y.shape[1] != self._y_scaler.n_features_in_:
+                raise ValueError(
+                    f"y has {y.shape[1]} outputs, but {type(self).__name__} was "
+                    f"started with {self._y_scaler.n_features_in_}. Pass targets "
+                    "with the same columns, or call fit to start over."
+                )
+            y = self._y_scaler.transform(y)
+        with self._seeded(len(self.net_.history)):
+            self.net_.partial_fit(self._to_tensor(X), self._to_tensor(y), epochs=1)
+        return self._collect_history()
+
+    def predict(self, X):
+        """Predict targets for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+            Sequences shaped as in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions in the shape ``y`` had in ``fit``, on its scale.
+        """
+        check_is_fitted(self)
+        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim)
+        scaled = self.net_.predict(self._to_tensor(X)).astype(np.float64)
+        y_pred = self._y_scaler.inverse_transform(scaled.reshape(len(X), -1))
+        return y_pred.ravel() if self._y_1d else y_pred
+
+    # ------------------------------------------------------------- internals
+
+    def _setup(self, X, y):
+        """Check parameters and data; fit the target scaler; draw the seed."""
+        check_params(self, self._parameter_constraints)
+        self._torch_device = self._resolve_device()
+        X, y = check_sequences(self, X, y, reset=True, max_ndim=self._max_ndim,
+                               y_required=True)
+        self._y_1d = y.ndim == 1
+        y = check_target(y)
+        self._y_scaler = StandardScaler().fit(y)
+        self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        return X, self._y_scaler.transform(y)
+
+    def _resolve_device(self):
+        device = self.device
+        if device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(
+                f"{type(self).__name__}: device={device!r} but CUDA is not available "
+                "on this machine. Use device='cpu', or device='auto' to take a GPU "
+                "only where there is one."
+            )
+        return device
+
+    @contextmanager
+    def _seeded(self, offset):
+        """Run a block under torch RNG seeded from ``random_state``, then restore it."""
+        device = torch.device(self._torch_device)
+        devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self._seed + offset)
+            yield
+
+    def _make_net(self, input_shape, n_outputs):
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        return NeuralNetRegressor(
+            module=self._build_module(tuple(input_shape), n_outputs),
+            criterion=torch.nn.MSELoss,
+            optimizer=optimizer,
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=TensorBatches,
+            iterator_train__shuffle=True,
+            iterator_valid=TensorBatches,
+            train_split=TailSplit(self.validation_fraction) if self.early_stopping else None,
+            callbacks=self._make_callbacks(),
+            device=self._torch_device,
+            verbose=self.verbose,
+        )
+
+    def _make_callbacks(self):
+        callbacks = []
+        if self.n_iter_no_change is not None or self.early_stopping:
+            callbacks.append(("stopping", EarlyStopping(
+                monitor="valid_loss" if self.early_stopping else "train_loss",
+                patience=self.n_iter_no_change or self.max_epochs + 1,
+                threshold=self.tol,
+                threshold_mode="abs",
+                load_best=self.early_stopping,
+                sink=print if self.verbose else silent,
+            )))
+        if self.verbose >= 2:
+            callbacks.append(("progress", ProgressBar()))
+        return callbacks + list(copy.deepcopy(self.callbacks or []))
+
+    def _to_tensor(self, array):
+        array = np.ascontiguousarray(array, dtype=np.float32)
+        tensor = torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
+        return tensor.to(self._torch_device)
+
+    def _collect_history(self):
+        self.history_ = self.net_.history
+        self.loss_curve_ = list(self.history_[:, "train_loss"])
+        self.n_iter_ = len(self.history_)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        return tags
