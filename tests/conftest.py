@@ -1,0 +1,11 @@
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def seq_data():
+    """A small learnable sequence task: y depends on two time steps."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(96, 8, 2))
+    y = X[:, -1, 0] + 0.5 * X[:, -3, 1]
+    return X, y

@@ -1,0 +1,137 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+
+from sklstm import Windower, forecast_xy
+
+
+def test_row_t_is_the_window_ending_at_t():
+    X = np.arange(20.0).reshape(10, 2)
+    Xw = Windower(window=4).fit_transform(X)
+    assert Xw.shape == (10, 4, 2)
+    for t in range(3, 10):
+        np.testing.assert_array_equal(Xw[t], X[t - 3: t + 1])
+
+
+@pytest.mark.parametrize("padding, fill", [("edge", None), ("zero", 0.0)])
+def test_padding_fills_rows_before_the_start(padding, fill):
+    X = np.arange(1.0, 7.0).reshape(3, 2)
+    Xw = Windower(window=3, padding=padding).fit_transform(X)
+    expected_pad = X[0] if fill is None else np.zeros(2)
+    np.testing.assert_array_equal(Xw[0], [expected_pad, expected_pad, X[0]])
+    np.testing.assert_array_equal(Xw[1], [expected_pad, X[0], X[1]])
+
+
+def test_output_is_a_view_not_window_copies():
+    X = np.random.RandomState(0).normal(size=(1000, 3))
+    Xw = Windower(window=50).fit_transform(X)
+    base = Xw.base
+    while getattr(base, "base", None) is not None:
+        base = base.base
+    # the only buffer behind the output is the padded input
+    assert base.nbytes <= (1000 + 49) * 3 * 8
+    assert not Xw.flags.writeable
+
+
+def test_flatten_orders_oldest_lag_first_and_names_columns():
+    X = pd.DataFrame({"temp": [1.0, 2.0, 3.0, 4.0], "rain": [10.0, 20.0, 30.0, 40.0]})
+    win = Windower(window=3, flatten=True).fit(X)
+    Xf = win.transform(X)
+    assert Xf.shape == (4, 6)
+    np.testing.assert_array_equal(Xf[3], [2.0, 20.0, 3.0, 30.0, 4.0, 40.0])
+    names = win.get_feature_names_out()
+    assert list(names) == ["temp_lag2", "rain_lag2", "temp_lag1", "rain_lag1",
+                           "temp_lag0", "rain_lag0"]
+    with pytest.raises(ValueError, match="input_features should have length"):
+        win.get_feature_names_out(["a"])
+
+
+def test_feature_names_need_flatten():
+    win = Windower(window=3).fit(np.ones((5, 2)))
+    assert not hasattr(win, "get_feature_names_out")
+    with pytest.raises(AttributeError) as exc:
+        win.get_feature_names_out()
+    assert "only available with flatten=True" in str(exc.value.__cause__)
+
+
+def test_pandas_series_is_one_feature_and_dtype_is_kept():
+    s = pd.Series(np.arange(6, dtype=np.float32), name="sales")
+    Xw = Windower(window=2).fit_transform(s)
+    assert Xw.shape == (6, 2, 1)
+    assert Xw.dtype == np.float32
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"window": 0}, r"window=0.*an int in \[1, inf\]"),
+    ({"window": 2.5}, r"window=2.5.*an int"),
+    ({"padding": "reflect"}, r"padding='reflect'.*one of 'edge', 'zero'"),
+    ({"flatten": "yes"}, r"flatten='yes'.*one of True, False"),
+])
+def test_bad_parameters_are_named(params, match):
+    with pytest.raises(ValueError, match=match):
+        Windower(**params).fit(np.ones((5, 1)))
+
+
+@pytest.mark.parametrize("X, error, match", [
+    (np.arange(5.0), ValueError, "Expected 2D array, got 1D array"),
+    (np.array([[1.0], [np.nan]]), ValueError, "Input X contains NaN"),
+    (np.array([[1.0], [np.inf]]), ValueError, "Input X contains infinity"),
+    (np.empty((0, 2)), ValueError, "0 sample"),
+    (np.array([["a"], ["b"]]), ValueError, "could not convert string to float"),
+])
+def test_bad_input_is_worded(X, error, match):
+    with pytest.raises(error, match=match):
+        Windower(window=2).fit(X)
+
+
+def test_feature_count_checked_at_transform():
+    win = Windower(window=2).fit(np.ones((5, 3)))
+    with pytest.raises(ValueError, match="X has 2 features, but Windower is expecting 3"):
+        win.transform(np.ones((5, 2)))
+
+
+def test_flattened_windows_feed_a_classical_model():
+    t = np.arange(300.0)
+    series = np.sin(2 * np.pi * t / 12)
+    X, y = forecast_xy(series, horizon=1)
+    pipe = make_pipeline(Windower(window=12, flatten=True), Ridge(alpha=1e-3))
+    pipe.fit(X[:250], y[:250])
+    assert pipe.score(X[250:], y[250:]) > 0.99
+
+
+# ------------------------------------------------------------------ forecast_xy
+
+def test_forecast_xy_numpy_horizon_and_exog():
+    series = np.arange(10.0)
+    exog = np.arange(100.0, 120.0).reshape(10, 2)
+    X, y = forecast_xy(series, horizon=3, exog=exog)
+    assert X.shape == (7, 3) and y.shape == (7, 3)
+    np.testing.assert_array_equal(X[:, 0], series[:7])
+    np.testing.assert_array_equal(X[:, 1:], exog[:7])
+    for t in range(7):
+        np.testing.assert_array_equal(y[t], series[t + 1: t + 4])
+
+
+def test_forecast_xy_pandas_keeps_index_and_names():
+    idx = pd.date_range("2020-01-01", periods=6, freq="MS")
+    s = pd.Series(np.arange(6.0), index=idx, name="sales")
+    exog = pd.DataFrame({"promo": [0, 1, 0, 1, 0, 1]}, index=idx)
+    X, y = forecast_xy(s, horizon=2, exog=exog)
+    assert list(X.columns) == ["sales", "promo"]
+    assert list(y.columns) == ["sales_t+1", "sales_t+2"]
+    assert X.index.equals(idx[:4]) and y.index.equals(idx[:4])
+    assert y.loc[idx[1], "sales_t+2"] == 3.0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"series": np.arange(3.0), "horizon": 3}, "too short to forecast horizon=3"),
+    ({"series": np.arange(5.0), "horizon": 0}, "horizon must be an int >= 1"),
+    ({"series": np.ones((5, 2))}, "series must be one column"),
+    ({"series": np.array([1.0, np.nan, 2.0])}, "NaN or infinity"),
+    ({"series": np.arange(5.0), "exog": np.ones((4, 1))}, "exog has 4 rows but series has 5"),
+])
+def test_forecast_xy_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        forecast_xy(**kwargs)
