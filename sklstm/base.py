@@ -353,6 +353,8 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
             callbacks=self._make_callbacks(),
             device=self._torch_device,
             verbose=self.verbose,
+            # skorch formats its epoch table even when silent: drop it then
+            **({"callbacks__print_log": None} if self.verbose == 0 else {}),
         )
 
     def _make_callbacks(self):

@@ -1,0 +1,85 @@
+"""Wrapper overhead: ``LSTMRegressor.fit`` against a hand-written torch loop.
+
+Both train the same module class on the same windows for the same epochs with
+the same optimizer, batch size and shuffling; the estimator additionally
+validates input, scales the target and goes through skorch. The script prints
+the median time of each over interleaved repeats and their ratio.
+
+    python benchmarks/overhead.py [--samples 200] [--window 10] [--epochs 30]
+"""
+
+import argparse
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from sklstm import LSTMRegressor
+
+
+def manual_fit(module, X, y, *, epochs, batch_size, lr):
+    """The loop a PyTorch user would write by hand."""
+    optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    loss_fn = torch.nn.MSELoss()
+    X = torch.as_tensor(X, dtype=torch.float32)
+    y = torch.as_tensor(y, dtype=torch.float32).reshape(len(y), -1)
+    y = (y - y.mean(0)) / y.std(0)
+    module.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(X))
+        Xs, ys = X[order], y[order]
+        for start in range(0, len(X), batch_size):
+            xb, yb = Xs[start:start + batch_size], ys[start:start + batch_size]
+            optimizer.zero_grad()
+            loss = loss_fn(module(xb), yb)
+            loss.backward()
+            optimizer.step()
+    return module
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--window", type=int, default=10)
+    parser.add_argument("--features", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--hidden-size", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(args.samples, args.window, args.features)).astype(np.float32)
+    y = X[:, -1, 0] + 0.5 * X[:, 0, -1]
+    params = dict(hidden_size=args.hidden_size, max_epochs=args.epochs,
+                  batch_size=args.batch_size, n_iter_no_change=None, random_state=0)
+
+    def run_estimator():
+        LSTMRegressor(**params).fit(X, y)
+
+    def run_manual():
+        module = LSTMRegressor(**params)._build_module(X.shape[1:], 1)
+        manual_fit(module, X, y, epochs=args.epochs, batch_size=args.batch_size, lr=0.01)
+
+    run_estimator(), run_manual()  # warm-up
+    times = {"sklstm": [], "manual": []}
+    for _ in range(args.repeats):
+        for name, fn in [("sklstm", run_estimator), ("manual", run_manual)]:
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"machine: {platform.processor() or platform.machine()}, "
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"data: ({args.samples}, {args.window}, {args.features}) windows, "
+          f"hidden {args.hidden_size}, batch {args.batch_size}, {args.epochs} epochs, "
+          f"{args.repeats} repeats")
+    print(f"hand-written loop  median {med['manual']:.3f} s")
+    print(f"LSTMRegressor.fit  median {med['sklstm']:.3f} s")
+    print(f"overhead ratio     {med['sklstm'] / med['manual']:.3f}x  (target <= 1.15x)")
+
+
+if __name__ == "__main__":
+    main()
