@@ -32,6 +32,10 @@ OPTIMIZERS = {
 }
 
 
+#: Rows per forward pass at predict time (see ``SequenceRegressor._forward``).
+PREDICT_CHUNK = 256
+
+
 def _is_optimizer_class(value):
     return isinstance(value, type) and issubclass(value, torch.optim.Optimizer)
 
@@ -297,9 +301,28 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim)
-        scaled = self.net_.predict(self._to_tensor(X)).astype(np.float64)
-        y_pred = self._y_scaler.inverse_transform(scaled.reshape(len(X), -1))
+        y_pred = self._y_scaler.inverse_transform(self._forward(X))
         return y_pred.ravel() if self._y_1d else y_pred
+
+    def _forward(self, X):
+        """Run the trained module on ``X`` in eval mode; standardised outputs.
+
+        Every forward pass has the same shape, ``(PREDICT_CHUNK, ...)``: the
+        last chunk is zero-padded and trimmed afterwards. Float32 kernels sum
+        in an order that depends on the batch shape, so without this a
+        sample's prediction would change (in the last bits) with the number
+        of samples predicted alongside it.
+        """
+        module = self.net_.module_.eval()
+        X = self._to_tensor(X)
+        outputs = []
+        with torch.no_grad():
+            for start in range(0, len(X), PREDICT_CHUNK):
+                chunk = X[start:start + PREDICT_CHUNK]
+                n = len(chunk)
+                pad = chunk.new_zeros((PREDICT_CHUNK - n,) + chunk.shape[1:])
+                outputs.append(module(torch.cat([chunk, pad]))[:n])       # (n, n_outputs)
+        return torch.cat(outputs).cpu().numpy().astype(np.float64)
 
     # ------------------------------------------------------------- internals
 

@@ -1,5 +1,10 @@
 import numpy as np
 import pytest
+import torch
+
+# The test models are tiny: on a small machine one intra-op thread is faster
+# than two, and it does not collapse when another process shares the cores.
+torch.set_num_threads(1)
 
 
 @pytest.fixture

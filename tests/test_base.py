@@ -240,3 +240,13 @@ def test_generated_init_has_a_real_signature():
     assert repr(StackedLSTMRegressor(hidden_size=8)) == "StackedLSTMRegressor(hidden_size=8)"
     with pytest.raises(TypeError):
         StackedLSTMRegressor(bogus=1)
+
+
+@pytest.mark.parametrize("n", [1, 7, 256, 300])
+def test_a_prediction_does_not_depend_on_its_batch(seq_data, n):
+    X, y = seq_data
+    X = np.concatenate([X] * 4)[:n]
+    reg = LSTMRegressor(**FAST).fit(X, y[: len(X)] if n <= 96 else np.resize(y, n))
+    full = reg.predict(X)
+    one_by_one = np.array([reg.predict(X[i:i + 1])[0] for i in range(0, n, max(1, n // 9))])
+    np.testing.assert_array_equal(full[::max(1, n // 9)], one_by_one)
