@@ -376,9 +376,17 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
             callbacks=self._make_callbacks(),
             device=self._torch_device,
             verbose=self.verbose,
-            # skorch formats its epoch table even when silent: drop it then
-            **({"callbacks__print_log": None} if self.verbose == 0 else {}),
+            **self._unused_default_callbacks(),
         )
+
+    def _unused_default_callbacks(self):
+        """skorch default callbacks that would only cost time per batch/epoch."""
+        unused = {}
+        if self.verbose == 0:  # skorch formats its epoch table even when silent
+            unused["callbacks__print_log"] = None
+        if not self.early_stopping:  # no validation set, nothing to score
+            unused["callbacks__valid_loss"] = None
+        return unused
 
     def _make_callbacks(self):
         callbacks = []
