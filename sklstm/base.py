@@ -20,6 +20,8 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._training import TailSplit, TensorBatches, silent
+from ._window_norm import (MODES, from_window_units, normalize_windows, to_window_units,
+                           window_stats)
 from ._validation import Interval, Options, check_params, check_sequences, check_target
 
 __all__ = ["SequenceRegressor"]
@@ -88,6 +90,19 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
     n_iter_no_change : int or None, default=10
         Epochs without an improvement of at least ``tol`` before training
         stops. ``None`` always runs ``max_epochs`` epochs.
+    window_norm : {None, "standard", "mean", "last"}, default=None
+        Per-window normalisation (RevIN, Kim et al. 2022): each window's
+        channels are shifted by their window mean (``"standard"``, ``"mean"``)
+        or last value (``"last"``), and for ``"standard"`` divided by their
+        window standard deviation. The target is expressed in the same units
+        as channel ``target_channel`` of its window and mapped back in
+        ``predict``, so forecasts of a trending series can go beyond the range
+        seen in training. Leave it ``None`` for inputs that are not series.
+    target_channel : int or None, default=0
+        With ``window_norm``, the input channel the target is measured in
+        (``0`` is the series column that :func:`~sklstm.forecast_xy` puts
+        first). Every output column (horizon step) is mapped with that
+        channel's window statistics. ``None`` normalises the inputs only.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks. They are copied in ``fit``, so the objects you
         pass are never modified.
@@ -131,6 +146,8 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         "early_stopping": Options([True, False]),
         "validation_fraction": Interval(float, 0.0, 1.0, closed="neither"),
         "n_iter_no_change": Interval(int, 1, allow_none=True),
+        "window_norm": Options((None,) + MODES),
+        "target_channel": Interval(int, 0, allow_none=True),
         "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
         "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
                           extra_text="'cuda:N'"),
@@ -152,6 +169,8 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
+        window_norm=None,
+        target_channel=0,
         callbacks=None,
         device="cpu",
         random_state=None,
@@ -169,6 +188,8 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.window_norm = window_norm
+        self.target_channel = target_channel
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
@@ -281,7 +302,8 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
                     f"started with {self._y_scaler.n_features_in_}. Pass targets "
                     "with the same columns, or call fit to start over."
                 )
-            y = self._y_scaler.transform(y)
+            X, stats = self._model_inputs(X)
+            y = self._encode_target(y, stats)
         with self._seeded(len(self.net_.history)):
             self.net_.partial_fit(self._to_tensor(X), self._to_tensor(y), epochs=1)
         return self._collect_history()
@@ -301,7 +323,8 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim)
-        y_pred = self._y_scaler.inverse_transform(self._forward(X))
+        X, stats = self._model_inputs(X)
+        y_pred = self._decode_target(self._forward(X), stats)
         return y_pred.ravel() if self._y_1d else y_pred
 
     def _forward(self, X):
@@ -334,9 +357,53 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
                                y_required=True)
         self._y_1d = y.ndim == 1
         y = check_target(y)
-        self._y_scaler = StandardScaler().fit(y)
+        self._check_target_channel(X.shape[-1])
         self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        return X, self._y_scaler.transform(y)
+        X, stats = self._model_inputs(X)
+        return X, self._encode_target(y, stats, fit=True)
+
+    # The target's way into model units and back: one code path for fit,
+    # partial_fit and predict.
+
+    def _model_inputs(self, X):
+        """Window-normalise ``X`` (if asked); also return the target's statistics.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_timesteps, n_features), float32
+        stats : tuple of two ndarrays of shape (n_samples,), or None
+            Location and scale of the target channel in each window.
+        """
+        if self.window_norm is None:
+            return X, None
+        loc, scale = window_stats(X, self.window_norm)
+        X = normalize_windows(X, loc, scale)
+        if self.target_channel is None:
+            return X, None
+        return X, (loc[:, self.target_channel], scale[:, self.target_channel])
+
+    def _encode_target(self, y, stats, fit=False):
+        """Targets in model units: relative to their window, then standardised."""
+        if stats is not None:
+            y = to_window_units(y, *stats)
+        if fit:
+            self._y_scaler = StandardScaler().fit(y)
+        return self._y_scaler.transform(y)
+
+    def _decode_target(self, y, stats):
+        """Inverse of :meth:`_encode_target`."""
+        y = self._y_scaler.inverse_transform(y)
+        return y if stats is None else from_window_units(y, *stats)
+
+    def _check_target_channel(self, n_channels):
+        if self.window_norm is not None and self.target_channel is not None \
+                and self.target_channel >= n_channels:
+            raise ValueError(
+                f"{type(self).__name__}: target_channel={self.target_channel} but X "
+                f"has {n_channels} feature(s) per time step. Pass the index of the "
+                "input channel the target is measured in (0 for the series column "
+                "of forecast_xy), or target_channel=None to normalise inputs only."
+            )
 
     def _resolve_device(self):
         device = self.device

@@ -148,12 +148,16 @@ def seasonal_naive_forecast(series, rows, horizon, m):
 # --------------------------------------------------------------------------
 
 
-def make_pipeline(variant, *, window, random_state, max_epochs, lr=None):
+def make_pipeline(variant, *, window, random_state, max_epochs, lr=None,
+                  window_norm="last"):
     """Build the pipeline scored for one variant.
 
-    A :class:`~sklearn.preprocessing.StandardScaler` (the regressors scale the
-    target, not the inputs) feeds a :class:`~sklstm.Windower` that feeds the
-    regressor.
+    A :class:`~sklstm.Windower` feeds the regressor. The forecast column is
+    input column 0, so with ``window_norm`` the regressor normalises each
+    window and maps the target back with column 0's window statistics
+    (``target_channel=0``). Without it, a
+    :class:`~sklearn.preprocessing.StandardScaler` first scales the inputs
+    (the regressors scale the target, not the inputs).
 
     Parameters
     ----------
@@ -167,19 +171,21 @@ def make_pipeline(variant, *, window, random_state, max_epochs, lr=None):
         Upper bound on training epochs.
     lr : float, optional
         Learning rate; the regressor's default when None.
+    window_norm : {"last", "mean", "standard"} or None, default="last"
+        Per-window normalisation of the regressor; None scales globally.
 
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
     """
-    params = {"random_state": random_state, "max_epochs": max_epochs}
+    params = {"random_state": random_state, "max_epochs": max_epochs,
+              "window_norm": window_norm, "target_channel": 0}
     if lr is not None:
         params["lr"] = lr
-    return Pipeline([
-        ("scale", StandardScaler()),
-        ("win", Windower(window=window)),
-        ("m", VARIANTS[variant](**params)),
-    ])
+    steps = [("win", Windower(window=window)), ("m", VARIANTS[variant](**params))]
+    if window_norm is None:
+        steps.insert(0, ("scale", StandardScaler()))
+    return Pipeline(steps)
 
 
 def _scores(y_true, y_pred):
@@ -189,7 +195,8 @@ def _scores(y_true, y_pred):
 
 
 def cross_validate_models(series, X, y, *, variants, cv, season=1, window=20,
-                          random_state=0, max_epochs=100, lr=None, log=None):
+                          random_state=0, max_epochs=100, lr=None, window_norm="last",
+                          log=None):
     """Score the variants and the naive baselines on the same time-series folds.
 
     Parameters
@@ -214,6 +221,8 @@ def cross_validate_models(series, X, y, *, variants, cv, season=1, window=20,
         Upper bound on training epochs.
     lr : float, optional
         Learning rate; the regressors' default when None.
+    window_norm : {"last", "mean", "standard"} or None, default="last"
+        Per-window normalisation of every variant (see :func:`make_pipeline`).
     log : callable, optional
         Called with one progress line per (variant, fold).
 
@@ -241,7 +250,8 @@ def cross_validate_models(series, X, y, *, variants, cv, season=1, window=20,
         template = None
         if name in VARIANTS:
             template = make_pipeline(name, window=window, random_state=random_state,
-                                     max_epochs=max_epochs, lr=lr)
+                                     max_epochs=max_epochs, lr=lr,
+                                     window_norm=window_norm)
         for i, (train, test) in enumerate(folds, start=1):
             start = time.perf_counter()
             if template is None:
@@ -555,6 +565,11 @@ def build_parser():
         "--lr", type=_positive_float, metavar="LR",
         help=f"learning rate (default: the regressors' default, {LSTMRegressor().lr})")
     compare.add_argument(
+        "--window-norm", choices=["last", "mean", "standard", "none"], default="last",
+        help="per-window normalisation of the inputs and the target, so forecasts "
+             "follow a trend beyond the training range; 'none' standardises "
+             "globally instead (default: %(default)s)")
+    compare.add_argument(
         "--random-state", type=int, default=0, metavar="S",
         help="seed of every model (default: %(default)s)")
     compare.add_argument(
@@ -618,7 +633,7 @@ def _compare(args):
     variants = list(dict.fromkeys(args.variants))
     log(f"sklstm compare: {args.data}, target {target!r}, {len(X)} samples, "
         f"{X.shape[1]} input column(s), window {window}, horizon {args.horizon}, "
-        f"{args.cv} folds")
+        f"{args.cv} folds, window_norm {args.window_norm}")
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
@@ -626,7 +641,8 @@ def _compare(args):
         results, last_fold = cross_validate_models(
             series.to_numpy(), X, y, variants=variants, cv=args.cv, season=season,
             window=window, random_state=args.random_state,
-            max_epochs=args.max_epochs, lr=args.lr, log=log)
+            max_epochs=args.max_epochs, lr=args.lr,
+            window_norm=None if args.window_norm == "none" else args.window_norm, log=log)
     finally:
         torch.set_num_threads(threads)
     log(f"done in {time.perf_counter() - start:.1f} s")

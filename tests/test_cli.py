@@ -107,3 +107,12 @@ def test_python_m_help():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     assert "--variants" in result.stdout
+
+
+def test_compare_normalises_windows_by_default():
+    from sklstm.cli import make_pipeline
+    pipe = make_pipeline("lstm", window=8, random_state=0, max_epochs=3)
+    assert [name for name, _ in pipe.steps] == ["win", "m"]
+    assert pipe[-1].window_norm == "last" and pipe[-1].target_channel == 0
+    plain = make_pipeline("lstm", window=8, random_state=0, max_epochs=3, window_norm=None)
+    assert [name for name, _ in plain.steps] == ["scale", "win", "m"]
