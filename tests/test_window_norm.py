@@ -120,3 +120,21 @@ def test_real_trending_gdp_beats_naive_only_with_window_norm():
     zscore = holdout([("scale", StandardScaler()), ("win", Windower(12)),
                       ("m", LSTMRegressor(max_epochs=100, random_state=0))])
     assert last < 0.9 * naive < zscore
+
+
+def test_standard_mode_on_a_real_trending_series_beats_naive_and_no_norm():
+    """US population (quarterly, bundled macrodata): a steady real trend."""
+    from sklstm.datasets import load_macrodata
+    X, y = forecast_xy(load_macrodata()["pop"], horizon=1)
+    n_test = 40
+    scores = {}
+    for norm in [None, "standard"]:
+        pipe = Pipeline([("win", Windower(12)),
+                         ("m", LSTMRegressor(window_norm=norm, target_channel=0,
+                                             max_epochs=100, random_state=0))])
+        pipe.fit(X[:-n_test], y[:-n_test])
+        windows = pipe[:-1].transform(X)[-n_test:]
+        scores[norm] = mean_squared_error(y[-n_test:], pipe[-1].predict(windows)) ** 0.5
+    naive = mean_squared_error(y[-n_test:], X.iloc[-n_test:, 0]) ** 0.5
+    assert scores["standard"] < 0.5 * naive
+    assert scores["standard"] < 0.5 * scores[None]
