@@ -9,8 +9,12 @@ series into such sequences inside a ``Pipeline``.
 from .base import SequenceRegressor
 from .regressors import (
     BiLSTMRegressor,
+    CIFGLSTMRegressor,
     GRURegressor,
+    HighwayLSTMRegressor,
     LSTMRegressor,
+    NestedLSTMRegressor,
+    PeepholeLSTMRegressor,
     StackedLSTMRegressor,
 )
 from .windowing import Windower, forecast_xy
@@ -25,4 +29,8 @@ __all__ = [
     "GRURegressor",
     "BiLSTMRegressor",
     "StackedLSTMRegressor",
+    "PeepholeLSTMRegressor",
+    "CIFGLSTMRegressor",
+    "NestedLSTMRegressor",
+    "HighwayLSTMRegressor",
 ]

@@ -38,10 +38,14 @@ class Interval:
         Which bounds are included.
     allow_none : bool
         Whether ``None`` is also a valid value.
+    reason : str, optional
+        Why the range is what it is, appended to the error message.
     """
 
-    def __init__(self, kind, low=None, high=None, *, closed="both", allow_none=False):
+    def __init__(self, kind, low=None, high=None, *, closed="both", allow_none=False,
+                 reason=""):
         self.kind = kind
+        self.reason = reason
         self.low = low
         self.high = high
         self.closed = closed
@@ -70,7 +74,8 @@ class Interval:
         low = "-inf" if self.low is None else self.low
         high = "inf" if self.high is None else self.high
         text = f"{name} in {left}{low}, {high}{right}"
-        return text + " or None" if self.allow_none else text
+        text = text + " or None" if self.allow_none else text
+        return f"{text} ({self.reason})" if self.reason else text
 
 
 class Options:

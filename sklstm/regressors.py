@@ -5,15 +5,21 @@ Each class is its parameters (``_variant_params``, see
 parameters, validation, seeding, target scaling and training come from the base.
 """
 
+from ._validation import Interval
 from .base import SequenceRegressor
-from .nn import FusedRecurrentNet
+from .nn import CellRecurrentNet, FusedRecurrentNet
 
 __all__ = [
     "LSTMRegressor",
     "GRURegressor",
     "BiLSTMRegressor",
     "StackedLSTMRegressor",
+    "PeepholeLSTMRegressor",
+    "CIFGLSTMRegressor",
+    "NestedLSTMRegressor",
+    "HighwayLSTMRegressor",
 ]
+
 
 class _FusedRegressor(SequenceRegressor):
     """A regressor on PyTorch's fused ``nn.LSTM`` / ``nn.GRU`` kernels."""
@@ -159,3 +165,148 @@ class StackedLSTMRegressor(_FusedRegressor):
     """
 
     _variant_params = {"num_layers": 2}
+
+
+class _CellRegressor(SequenceRegressor):
+    """A regressor on a custom cell run by the engine of :mod:`sklstm.nn.engine`."""
+
+    _cell = "lstm"
+
+    def _build_module(self, input_shape, n_outputs):
+        return CellRecurrentNet(
+            self._cell, input_shape[-1], self.hidden_size, n_outputs,
+            num_layers=self.num_layers, dropout=self.dropout, **self._cell_params(),
+        )
+
+    def _cell_params(self):
+        return {}
+
+
+class PeepholeLSTMRegressor(_CellRegressor):
+    r"""LSTM regressor whose gates see the cell state (Gers & Schmidhuber 2000).
+
+    Diagonal peephole weights let the input and forget gates read
+    :math:`c_{t-1}` and the output gate read :math:`c_t` (equations in
+    :class:`~sklstm.nn.cells.PeepholeLSTMCell`), which helps with precise
+    timing. Runs on sklstm's time-loop engine, not the fused kernel.
+
+    Parameters are those of :class:`~sklstm.base.SequenceRegressor`.
+
+    See Also
+    --------
+    LSTMRegressor : the fused LSTM without peepholes.
+    CIFGLSTMRegressor : coupled input and forget gates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import PeepholeLSTMRegressor
+    >>> X = np.random.RandomState(0).normal(size=(64, 12, 2))
+    >>> reg = PeepholeLSTMRegressor(max_epochs=3, random_state=0).fit(X, X[:, -1, 0])
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _cell = "peephole"
+
+
+class CIFGLSTMRegressor(_CellRegressor):
+    r"""Coupled input-forget gate LSTM regressor (Greff et al. 2017).
+
+    The forget gate is tied to the input gate, :math:`f_t = 1 - i_t`, so the
+    cell has three gate blocks instead of four (equations in
+    :class:`~sklstm.nn.cells.CIFGLSTMCell`). Greff et al. found it about as
+    accurate as the full LSTM with fewer parameters.
+
+    Parameters are those of :class:`~sklstm.base.SequenceRegressor`.
+
+    See Also
+    --------
+    GRURegressor : another coupled-gate recurrent unit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import CIFGLSTMRegressor
+    >>> X = np.random.RandomState(0).normal(size=(64, 12, 2))
+    >>> reg = CIFGLSTMRegressor(max_epochs=3, random_state=0).fit(X, X[:, -1, 0])
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _cell = "cifg"
+
+
+class NestedLSTMRegressor(_CellRegressor):
+    r"""Nested LSTM regressor (Moniz & Krueger 2017, arXiv:1801.10308).
+
+    The outer cell's memory update is computed by an inner LSTM, which has its
+    own memory: depth by nesting rather than stacking (equations in
+    :class:`~sklstm.nn.cells.NestedLSTMCell`).
+
+    Parameters
+    ----------
+    nesting_depth : int, default=1
+        Inner LSTM levels inside each cell.
+    **common
+        The parameters of :class:`~sklstm.base.SequenceRegressor`.
+
+    See Also
+    --------
+    StackedLSTMRegressor : depth by stacking.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import NestedLSTMRegressor
+    >>> X = np.random.RandomState(0).normal(size=(64, 12, 2))
+    >>> reg = NestedLSTMRegressor(nesting_depth=2, max_epochs=3, random_state=0)
+    >>> reg.fit(X, X[:, -1, 0]).predict(X[:3]).shape
+    (3,)
+    """
+
+    _cell = "nested"
+    _variant_params = {"nesting_depth": 1}
+    _parameter_constraints = {
+        **SequenceRegressor._parameter_constraints,
+        "nesting_depth": Interval(int, 1),
+    }
+
+    def _cell_params(self):
+        return {"depth": self.nesting_depth}
+
+
+class HighwayLSTMRegressor(_CellRegressor):
+    r"""Highway LSTM regressor (Zhang et al. 2016, arXiv:1510.08983).
+
+    From the second layer up, a depth gate :math:`d^l_t` adds the lower
+    layer's cell state to this layer's update,
+    :math:`c^l_t = d^l_t \odot c^{l-1}_t + f_t \odot c^l_{t-1} + i_t \odot g_t`
+    (equations in :class:`~sklstm.nn.cells.HighwayLSTMCell`), which eases
+    training deep stacks. ``num_layers`` defaults to 2, the least the gate
+    needs.
+
+    Parameters are those of :class:`~sklstm.base.SequenceRegressor`, with
+    ``num_layers=2``.
+
+    See Also
+    --------
+    StackedLSTMRegressor : the same stack without depth gates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import HighwayLSTMRegressor
+    >>> X = np.random.RandomState(0).normal(size=(64, 12, 2))
+    >>> reg = HighwayLSTMRegressor(max_epochs=3, random_state=0).fit(X, X[:, -1, 0])
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _cell = "highway"
+    _variant_params = {"num_layers": 2}
+    _parameter_constraints = {
+        **SequenceRegressor._parameter_constraints,
+        "num_layers": Interval(int, 2, reason="the depth gate links a layer to the one "
+                                              "below, so it needs two layers"),
+    }
