@@ -6,12 +6,15 @@ import torch
 from sklearn.metrics import mean_squared_error
 from sklearn.pipeline import Pipeline
 
-from sklstm import (BiLSTMRegressor, GRURegressor, LSTMRegressor, StackedLSTMRegressor,
-                    Windower, forecast_xy)
+from sklstm import (BiLSTMRegressor, CIFGLSTMRegressor, GRURegressor, HighwayLSTMRegressor,
+                    LSTMRegressor, NestedLSTMRegressor, PeepholeLSTMRegressor,
+                    StackedLSTMRegressor, Windower, forecast_xy)
 from sklstm.datasets import load_sunspots
 from sklstm.nn import FusedRecurrentNet
 
-REGRESSORS = [LSTMRegressor, GRURegressor, BiLSTMRegressor, StackedLSTMRegressor]
+REGRESSORS = [LSTMRegressor, GRURegressor, BiLSTMRegressor, StackedLSTMRegressor,
+              PeepholeLSTMRegressor, CIFGLSTMRegressor, NestedLSTMRegressor,
+              HighwayLSTMRegressor]
 
 
 def rmse(a, b):
