@@ -45,7 +45,7 @@ def lstm_from_torch(rnn):
                        torch.arange(2 * H, 3 * H)])
     with torch.no_grad():
         cell.weight_ih.copy_(rnn.weight_ih_l0[order])
-        cell.weight_hh.copy_(rnn.weight_hh_l0[order])
+        cell.weight_hh.copy_(rnn.weight_hh_l0[order].t())
         cell.bias.copy_((rnn.bias_ih_l0 + rnn.bias_hh_l0)[order])
     return cell
 
@@ -62,10 +62,11 @@ def test_engine_lstm_matches_nn_lstm_forward_and_gradients(x):
     (ref * weights).sum().backward()
     (out * weights).sum().backward()
     torch.testing.assert_close(xb.grad, xa.grad, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(cell.weight_hh.grad[:2 * H], rnn.weight_hh_l0.grad[:2 * H],
+    grad_hh = cell.weight_hh.grad.t()
+    torch.testing.assert_close(grad_hh[:2 * H], rnn.weight_hh_l0.grad[:2 * H],
                                atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(cell.weight_hh.grad[2 * H:3 * H],
-                               rnn.weight_hh_l0.grad[3 * H:], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(grad_hh[2 * H:3 * H], rnn.weight_hh_l0.grad[3 * H:],
+                               atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(cell.bias.grad[3 * H:], rnn.bias_ih_l0.grad[2 * H:3 * H],
                                atol=1e-5, rtol=1e-5)
 
@@ -94,7 +95,7 @@ def test_lstm_cell_matches_numpy(x):
     h = c = np.zeros((N, H))
     expected = []
     for t in range(T):
-        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"].T + p["bias"]
+        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"] + p["bias"]
         i, f, o, g = split(z, 4)
         c = sig(f) * c + sig(i) * np.tanh(g)
         h = sig(o) * np.tanh(c)
@@ -111,7 +112,7 @@ def test_peephole_cell_matches_numpy(x):
     h = c = np.zeros((N, H))
     expected = []
     for t in range(T):
-        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"].T + p["bias"]
+        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"] + p["bias"]
         zi, zf, zo, zg = split(z, 4)
         i = sig(zi + p_i * c)
         f = sig(zf + p_f * c)
@@ -142,7 +143,7 @@ def test_cifg_cell_matches_numpy_with_forget_equal_one_minus_input(x):
     h = c = np.zeros((N, H))
     expected = []
     for t in range(T):
-        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"].T + p["bias"]
+        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"] + p["bias"]
         zi, zo, zg = split(z, 3)
         i = sig(zi)
         f = 1.0 - i
@@ -158,7 +159,7 @@ def test_cifg_update_is_exactly_the_coupled_convex_combination():
     xw = torch.randn(N, 3 * H, dtype=torch.float64)
     h, c = torch.randn(N, H, dtype=torch.float64), torch.randn(N, H, dtype=torch.float64)
     _, (_, c_new) = cell(xw, (h, c))
-    gates = xw + h @ cell.weight_hh.t()
+    gates = xw + h @ cell.weight_hh
     i, g = torch.sigmoid(gates[:, :H]), torch.tanh(gates[:, 2 * H:])
     torch.testing.assert_close(c_new, (1 - i) * c + i * g, rtol=1e-14, atol=1e-14)
 
@@ -184,7 +185,7 @@ def nested_numpy(x, p, depth):
         return o * np.tanh(c)
 
     for t in range(T):
-        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"].T + p["bias"]
+        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"] + p["bias"]
         new = [None] * (depth + 1)
         h = level(0, z)
         memories = new
@@ -210,7 +211,7 @@ def test_highway_cell_matches_numpy(x):
     expected = []
     for t in range(T):
         c_below = below[:, t].double().numpy()
-        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"].T + p["bias"]
+        z = x[:, t].double().numpy() @ p["weight_ih"].T + h @ p["weight_hh"] + p["bias"]
         zi, zf, zo, zd, zg = split(z, 5)
         d = sig(zd + w1 * c + w2 * c_below)
         c = d * c_below + sig(zf) * c + sig(zi) * np.tanh(zg)
@@ -230,7 +231,7 @@ def test_highway_with_shut_depth_gate_is_a_stacked_lstm(x):
             dst = plain.stack.layers[layer][0].cell
             if layer > 0:
                 src.bias[3 * H:4 * H] = -1e4            # d = sigmoid(-1e4) = 0
-                src = {"weight_ih": src.weight_ih[keep], "weight_hh": src.weight_hh[keep],
+                src = {"weight_ih": src.weight_ih[keep], "weight_hh": src.weight_hh[:, keep],
                        "bias": src.bias[keep]}
             else:
                 src = dict(src.named_parameters())

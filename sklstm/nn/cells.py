@@ -27,7 +27,11 @@ __all__ = ["LSTMCell", "PeepholeLSTMCell", "CIFGLSTMCell", "NestedLSTMCell",
 
 
 class _Cell(nn.Module):
-    """Shared parameters: ``weight_ih`` (G*H, F), ``weight_hh`` (G*H, H), ``bias`` (G*H)."""
+    """Shared parameters: ``weight_ih`` (G*H, F), ``weight_hh`` (H, G*H), ``bias`` (G*H).
+
+    ``weight_hh`` is stored transposed (``h @ weight_hh``), so the step needs
+    no transpose, which would add an autograd node per step.
+    """
 
     n_gates = 4
     n_states = 2          # (h, c)
@@ -42,7 +46,7 @@ class _Cell(nn.Module):
         self.hidden_size = hidden_size
         gh = self.n_gates * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(gh, input_size))
-        self.weight_hh = nn.Parameter(torch.empty(gh, hidden_size))
+        self.weight_hh = nn.Parameter(torch.empty(hidden_size, gh))
         self.bias = nn.Parameter(torch.empty(gh))
 
     def reset_parameters(self):
@@ -94,7 +98,7 @@ class LSTMCell(_Cell):
     def forward(self, xw, state, below=None):
         h, c = state
         H = self.hidden_size
-        gates = torch.addmm(xw, h, self.weight_hh.t())          # (N, 4H)
+        gates = torch.addmm(xw, h, self.weight_hh)          # (N, 4H)
         ingate, forgetgate, outgate = torch.sigmoid(gates[:, :3 * H]).chunk(3, 1)
         cellgate = torch.tanh(gates[:, 3 * H:])
         c = torch.addcmul(forgetgate * c, ingate, cellgate)
@@ -136,7 +140,7 @@ class PeepholeLSTMCell(_Cell):
     def forward(self, xw, state, below=None):
         h, c = state
         H = self.hidden_size
-        gates = torch.addmm(xw, h, self.weight_hh.t())          # (N, 4H): i, f, o, g
+        gates = torch.addmm(xw, h, self.weight_hh)          # (N, 4H): i, f, o, g
         pre_if = gates[:, :2 * H].view(-1, 2, H)                  # (N, 2, H)
         ingate, forgetgate = torch.sigmoid(
             torch.addcmul(pre_if, self.peephole_if, c.unsqueeze(1))).unbind(1)
@@ -182,7 +186,7 @@ class CIFGLSTMCell(_Cell):
     def forward(self, xw, state, below=None):
         h, c = state
         H = self.hidden_size
-        gates = torch.addmm(xw, h, self.weight_hh.t())          # (N, 3H): i, o, g
+        gates = torch.addmm(xw, h, self.weight_hh)          # (N, 3H): i, o, g
         ingate, outgate = torch.sigmoid(gates[:, :2 * H]).chunk(2, 1)
         cellgate = torch.tanh(gates[:, 2 * H:])
         c = torch.lerp(c, cellgate, ingate)                       # (1 - i) c + i g
@@ -248,7 +252,7 @@ class NestedLSTMCell(_Cell):
 
     def forward(self, xw, state, below=None):
         h, *memories = state                                      # depth + 1 memories
-        gates = torch.addmm(xw, h, self.weight_hh.t())            # (N, 4H)
+        gates = torch.addmm(xw, h, self.weight_hh)            # (N, 4H)
         new_memories = list(memories)
         h = self._level(0, gates, memories, new_memories)
         return h, (h, *new_memories)
@@ -309,7 +313,7 @@ class HighwayLSTMCell(_Cell):
     def forward(self, xw, state, below=None):
         h, c = state
         H = self.hidden_size
-        gates = torch.addmm(xw, h, self.weight_hh.t())            # (N, 5H): i, f, o, d, g
+        gates = torch.addmm(xw, h, self.weight_hh)            # (N, 5H): i, f, o, d, g
         ingate, forgetgate, outgate = torch.sigmoid(gates[:, :3 * H]).chunk(3, 1)
         pre_d = torch.addcmul(gates[:, 3 * H:4 * H], self.depth_weight[0], c)
         depthgate = torch.sigmoid(torch.addcmul(pre_d, self.depth_weight[1], below))

@@ -44,16 +44,18 @@ class RecurrentLayer(nn.Module):
 
     def forward(self, x, below=None, keep_cell=False):
         T = x.shape[1]
-        xw = self.cell.project(x).transpose(0, 1).contiguous()    # (T, N, G*H): one matmul
-        if below is not None:
-            below = below.transpose(0, 1)                          # (T, N, H)
+        # one matmul for every step's input projection; unbind (one autograd
+        # node) rather than indexing per step, whose backward would write a
+        # full-size zero gradient for every step
+        xw = self.cell.project(x).unbind(1)                        # T x (N, G*H)
+        below = [None] * T if below is None else below.unbind(1)   # T x (N, H)
         state = self.cell.initial_state(x)
         # the step is called directly, not through nn.Module.__call__: no
         # hooks run per step, which saves time in the loop
         step = self.cell.forward
         hs, cs = [None] * T, [None] * T
         for t in (range(T - 1, -1, -1) if self.reverse else range(T)):
-            h, state = step(xw[t], state, None if below is None else below[t])
+            h, state = step(xw[t], state, below[t])
             hs[t] = h
             if keep_cell:
                 cs[t] = state[1]
