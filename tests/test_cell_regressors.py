@@ -20,10 +20,19 @@ def long_memory():
     return X[:600], X[600:], y[:600], y[600:]
 
 
+# The loss sits on a plateau before the dependency is found. The Nested LSTM
+# stays there longest (40-60 epochs) and overfits at higher learning rates, so
+# it trains slower and without plateau stopping (seeds 0-2 all reach R2 > 0.98).
+TRAINING = {
+    NestedLSTMRegressor: dict(max_epochs=150, lr=0.001, n_iter_no_change=None),
+}
+
+
 @pytest.mark.parametrize("cls", CELL_REGRESSORS)
 def test_each_variant_learns_a_30_step_dependency(cls, long_memory):
     X_train, X_test, y_train, y_test = long_memory
-    reg = cls(max_epochs=100, lr=0.002, random_state=0).fit(X_train, y_train)
+    params = TRAINING.get(cls, dict(max_epochs=100, lr=0.002))
+    reg = cls(random_state=0, **params).fit(X_train, y_train)
     # a mean predictor scores 0; the inputs of the last 30 steps carry no signal
     assert r2_score(y_test, reg.predict(X_test)) > 0.9
 

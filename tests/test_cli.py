@@ -86,7 +86,7 @@ def test_no_subcommand_prints_help(capsys):
 def test_variants_registry_uses_package_classes():
     import sklstm
 
-    assert set(cli.VARIANTS) == {"lstm", "gru", "bilstm", "stacked"}
+    assert set(cli.DEFAULT_VARIANTS) == {"lstm", "gru", "bilstm", "stacked"}
     for cls in cli.VARIANTS.values():
         assert getattr(sklstm, cls.__name__) is cls
 
@@ -116,3 +116,15 @@ def test_compare_normalises_windows_by_default():
     assert pipe[-1].window_norm == "last" and pipe[-1].target_channel == 0
     plain = make_pipeline("lstm", window=8, random_state=0, max_epochs=3, window_norm=None)
     assert [name for name, _ in plain.steps] == ["scale", "win", "m"]
+
+
+def test_every_regressor_is_a_variant_and_all_selects_them(capsys):
+    import sklstm
+    from sklstm.cli import DEFAULT_VARIANTS, VARIANTS, main
+    regressors = {name for name in sklstm.__all__ if name.endswith("Regressor")}
+    assert {cls.__name__ for cls in VARIANTS.values()} == regressors - {"SequenceRegressor"}
+    assert set(DEFAULT_VARIANTS) <= set(VARIANTS)
+    assert main(["compare", "--data", "nile", "--variants", "all", "--cv", "2",
+                 "--max-epochs", "1", "--window", "4"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in VARIANTS)
