@@ -8,6 +8,7 @@ series into such sequences inside a ``Pipeline``.
 
 from .base import SequenceRegressor
 from .regressors import (
+    AttentionLSTMRegressor,
     BiLSTMRegressor,
     CIFGLSTMRegressor,
     GRURegressor,
@@ -33,4 +34,5 @@ __all__ = [
     "CIFGLSTMRegressor",
     "NestedLSTMRegressor",
     "HighwayLSTMRegressor",
+    "AttentionLSTMRegressor",
 ]

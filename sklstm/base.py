@@ -321,14 +321,21 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions in the shape ``y`` had in ``fit``, on its scale.
         """
-        check_is_fitted(self)
-        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim)
-        X, stats = self._model_inputs(X)
+        X, stats = self._predict_inputs(X)
         y_pred = self._decode_target(self._forward(X), stats)
         return y_pred.ravel() if self._y_1d else y_pred
 
-    def _forward(self, X):
-        """Run the trained module on ``X`` in eval mode; standardised outputs.
+    def _predict_inputs(self, X):
+        """Check a fitted model's input; return it in model units, with target stats."""
+        check_is_fitted(self)
+        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim)
+        return self._model_inputs(X)
+
+    def _forward(self, X, method="forward"):
+        """Run the trained module's ``method`` on ``X`` in eval mode.
+
+        Returns the module's output (standardised targets for ``forward``) as
+        a float64 array with one row per sample.
 
         Every forward pass has the same shape, ``(PREDICT_CHUNK, ...)``: the
         last chunk is zero-padded and trimmed afterwards. Float32 kernels sum
@@ -337,6 +344,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         of samples predicted alongside it.
         """
         module = self.net_.module_.eval()
+        run = getattr(module, method)
         X = self._to_tensor(X)
         outputs = []
         with torch.no_grad():
@@ -344,7 +352,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
                 chunk = X[start:start + PREDICT_CHUNK]
                 n = len(chunk)
                 pad = chunk.new_zeros((PREDICT_CHUNK - n,) + chunk.shape[1:])
-                outputs.append(module(torch.cat([chunk, pad]))[:n])       # (n, n_outputs)
+                outputs.append(run(torch.cat([chunk, pad]))[:n])          # (n, ...)
         return torch.cat(outputs).cpu().numpy().astype(np.float64)
 
     # ------------------------------------------------------------- internals

@@ -29,6 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import (
+    AttentionLSTMRegressor,
     BiLSTMRegressor,
     CIFGLSTMRegressor,
     GRURegressor,
@@ -69,6 +70,7 @@ VARIANTS = {
     "cifg": CIFGLSTMRegressor,
     "nested": NestedLSTMRegressor,
     "highway": HighwayLSTMRegressor,
+    "attention": AttentionLSTMRegressor,
 }
 
 #: Compared when ``--variants`` is not given: the fused variants, which keep

@@ -5,9 +5,10 @@ Each class is its parameters (``_variant_params``, see
 parameters, validation, seeding, target scaling and training come from the base.
 """
 
-from ._validation import Interval
+from ._validation import Interval, Options
 from .base import SequenceRegressor
 from .nn import CellRecurrentNet, FusedRecurrentNet
+from .nn.attention import SCORES, AttentionLSTMNet
 
 __all__ = [
     "LSTMRegressor",
@@ -18,6 +19,7 @@ __all__ = [
     "CIFGLSTMRegressor",
     "NestedLSTMRegressor",
     "HighwayLSTMRegressor",
+    "AttentionLSTMRegressor",
 ]
 
 
@@ -310,3 +312,65 @@ class HighwayLSTMRegressor(_CellRegressor):
         "num_layers": Interval(int, 2, reason="the depth gate links a layer to the one "
                                               "below, so it needs two layers"),
     }
+
+
+class AttentionLSTMRegressor(SequenceRegressor):
+    r"""LSTM regressor with attention over all encoder states (Bahdanau et al. 2015).
+
+    An LSTM encodes the window; attention weights
+    :math:`\alpha_t = \mathrm{softmax}_t(\mathrm{score}(h_t, h_T))` pick out
+    the steps that matter, their weighted sum (the context) is combined with
+    the last hidden state, and a linear head reads the result (equations in
+    :mod:`sklstm.nn.attention`). :meth:`attention_weights` shows which time
+    steps each prediction looked at.
+
+    Parameters
+    ----------
+    attention : {"additive", "dot", "general"}, default="additive"
+        Bahdanau's additive score, or Luong's dot or general (bilinear) score.
+    **common
+        The parameters of :class:`~sklstm.base.SequenceRegressor`.
+
+    See Also
+    --------
+    LSTMRegressor : reads only the last hidden state.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import AttentionLSTMRegressor
+    >>> X = np.random.RandomState(0).normal(size=(64, 12, 2))
+    >>> reg = AttentionLSTMRegressor(max_epochs=3, random_state=0).fit(X, X[:, 4, 0])
+    >>> weights = reg.attention_weights(X[:5])   # (n_samples, n_timesteps)
+    >>> weights.shape, bool(np.allclose(weights.sum(axis=1), 1.0))
+    ((5, 12), True)
+    """
+
+    _variant_params = {"attention": "additive"}
+    _parameter_constraints = {
+        **SequenceRegressor._parameter_constraints,
+        "attention": Options(SCORES),
+    }
+
+    def _build_module(self, input_shape, n_outputs):
+        return AttentionLSTMNet(input_shape[-1], self.hidden_size, n_outputs,
+                                attention=self.attention, num_layers=self.num_layers,
+                                dropout=self.dropout)
+
+    def attention_weights(self, X):
+        """Attention weights of each sample over its time steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+            Any input :meth:`predict` accepts; in a fitted ``Pipeline`` pass
+            ``pipe[:-1].transform(X)`` to ``pipe[-1].attention_weights``.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_timesteps)
+            Non-negative; each row sums to 1. Column ``t`` is time step ``t``
+            of the window (the last column is the most recent step).
+        """
+        X, _ = self._predict_inputs(X)
+        return self._forward(X, method="attention")

@@ -1,6 +1,7 @@
 """Pure PyTorch modules behind the regressors (no scikit-learn imports here)."""
 
+from .attention import AttentionLSTMNet
 from .engine import CellRecurrentNet, RecurrentLayer, RecurrentStack
 from .fused import FusedRecurrentNet
 
-__all__ = ["FusedRecurrentNet", "CellRecurrentNet", "RecurrentLayer", "RecurrentStack"]
+__all__ = ["FusedRecurrentNet", "AttentionLSTMNet", "CellRecurrentNet", "RecurrentLayer", "RecurrentStack"]
