@@ -7,6 +7,7 @@ series into such sequences inside a ``Pipeline``.
 """
 
 from .base import SequenceRegressor
+from .convlstm import ConvLSTMRegressor
 from .regressors import (
     AttentionLSTMRegressor,
     BiLSTMRegressor,
@@ -35,4 +36,5 @@ __all__ = [
     "NestedLSTMRegressor",
     "HighwayLSTMRegressor",
     "AttentionLSTMRegressor",
+    "ConvLSTMRegressor",
 ]

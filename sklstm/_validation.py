@@ -240,5 +240,5 @@ def _check_sequence_shape(estimator, shape):
         raise ValueError(
             f"X has sequences of shape {got} (n_timesteps, ...), but {cls} was "
             f"fitted on sequences of shape {fitted}. Window the data as in fit "
-            f"(same window length and feature columns)."
+            f"(same window length, features and grid)."
         )

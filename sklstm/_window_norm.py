@@ -6,7 +6,9 @@ units as one input channel is mapped with that channel's statistics, so a model
 that predicts "no change relative to the window" predicts the window's level,
 wherever that level is: forecasts can leave the range seen in training.
 
-Shapes: ``X`` is ``(n_samples, n_timesteps, n_channels)``; statistics are
+Shapes: ``X`` is ``(n_samples, n_timesteps, n_channels)``, or with trailing
+spatial axes ``(n_samples, n_timesteps, n_channels, height, width)`` whose
+statistics pool time and space per channel; statistics are
 ``(n_samples, n_channels)``; targets are ``(n_samples, n_outputs)`` and every
 output column is mapped with the target channel's statistics.
 """
@@ -24,11 +26,12 @@ def window_stats(X, mode):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_timesteps, n_channels)
-        Windows.
+    X : ndarray of shape (n_samples, n_timesteps, n_channels, *spatial)
+        Windows; trailing spatial axes (ConvLSTM frames) are pooled with time.
     mode : {"standard", "mean", "last"}
         ``"standard"``: window mean and standard deviation; ``"mean"``: window
-        mean, scale 1; ``"last"``: the window's last value, scale 1.
+        mean, scale 1; ``"last"``: the window's last value (the last frame's
+        mean over space), scale 1.
 
     Returns
     -------
@@ -46,12 +49,13 @@ def window_stats(X, mode):
     array([[3.]])
     """
     X = np.asarray(X, dtype=np.float64)
+    spatial = tuple(range(3, X.ndim))
     if mode == "last":
-        loc = X[:, -1, :]
+        loc = X[:, -1].mean(axis=tuple(a - 1 for a in spatial))
     else:
-        loc = X.mean(axis=1)
+        loc = X.mean(axis=(1,) + spatial)
     if mode == "standard":
-        scale = X.std(axis=1)
+        scale = X.std(axis=(1,) + spatial)
         # float32 inputs of a constant window leave rounding noise, not spread
         scale[scale <= 1e-6 * np.maximum(np.abs(loc), 1.0)] = 1.0
     else:
@@ -61,7 +65,8 @@ def window_stats(X, mode):
 
 def normalize_windows(X, loc, scale):
     """``(X - loc) / scale`` per window and channel, as float32."""
-    return ((X - loc[:, np.newaxis, :]) / scale[:, np.newaxis, :]).astype(np.float32)
+    shape = (len(X), 1, loc.shape[1]) + (1,) * (X.ndim - 3)
+    return ((X - loc.reshape(shape)) / scale.reshape(shape)).astype(np.float32)
 
 
 def to_window_units(y, loc, scale):

@@ -293,8 +293,8 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
             with self._seeded(0):
                 self.net_ = self._make_net(X.shape[1:], y.shape[1]).initialize()
         else:
-            X, y = check_sequences(self, X, y, reset=False, max_ndim=self._max_ndim,
-                                   y_required=True)
+            X, y = check_sequences(self, X, self._flatten_target(y, reset=False), reset=False,
+                                   max_ndim=self._max_ndim, y_required=True)
             y = check_target(y)
             if y.shape[1] != self._y_scaler.n_features_in_:
                 raise ValueError(
@@ -361,11 +361,10 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         """Check parameters and data; fit the target scaler; draw the seed."""
         check_params(self, self._parameter_constraints)
         self._torch_device = self._resolve_device()
-        X, y = check_sequences(self, X, y, reset=True, max_ndim=self._max_ndim,
-                               y_required=True)
+        X, y = check_sequences(self, X, self._flatten_target(y, reset=True), reset=True,
+                               max_ndim=self._max_ndim, y_required=True)
         self._y_1d = y.ndim == 1
         y = check_target(y)
-        self._check_target_channel(X.shape[-1])
         self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         X, stats = self._model_inputs(X)
         return X, self._encode_target(y, stats, fit=True)
@@ -378,17 +377,22 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_timesteps, n_features), float32
+        X : ndarray of shape (n_samples, n_timesteps, n_channels, ...), float32
         stats : tuple of two ndarrays of shape (n_samples,), or None
             Location and scale of the target channel in each window.
         """
         if self.window_norm is None:
             return X, None
+        self._check_target_channel(X.shape[2])
         loc, scale = window_stats(X, self.window_norm)
         X = normalize_windows(X, loc, scale)
         if self.target_channel is None:
             return X, None
         return X, (loc[:, self.target_channel], scale[:, self.target_channel])
+
+    def _flatten_target(self, y, reset):
+        """Hook: targets as ``fit`` validates them (frame targets are flattened)."""
+        return y
 
     def _encode_target(self, y, stats, fit=False):
         """Targets in model units: relative to their window, then standardised."""

@@ -31,6 +31,7 @@ from sklearn.preprocessing import StandardScaler
 from . import (
     AttentionLSTMRegressor,
     BiLSTMRegressor,
+    ConvLSTMRegressor,
     CIFGLSTMRegressor,
     GRURegressor,
     HighwayLSTMRegressor,
@@ -71,6 +72,7 @@ VARIANTS = {
     "nested": NestedLSTMRegressor,
     "highway": HighwayLSTMRegressor,
     "attention": AttentionLSTMRegressor,
+    "convlstm": ConvLSTMRegressor,
 }
 
 #: Compared when ``--variants`` is not given: the fused variants, which keep

@@ -27,6 +27,7 @@ __all__ = [
     "load_nile",
     "load_macrodata",
     "make_seasonal_series",
+    "make_moving_blobs",
 ]
 
 #: Bundled series: name -> (default target column, seasonal period).
@@ -148,3 +149,56 @@ def make_seasonal_series(n_samples=500, *, period=12, trend=0.0, noise=0.1,
     phase = rng.uniform(0, 2 * np.pi, size=n_features)
     X = np.sin(2 * np.pi * t / period + phase) + trend * t / n_samples
     return X + noise * rng.normal(size=X.shape)
+
+
+def make_moving_blobs(n_samples=500, *, n_timesteps=6, grid=16, sigma=1.5, speed=1.0,
+                      noise=0.0, random_state=None):
+    """Frames of a Gaussian blob moving in a straight line (synthetic "radar").
+
+    Each sample starts the blob at a random position with a random direction;
+    it moves ``speed`` cells per step and stays inside the grid.
+
+    Parameters
+    ----------
+    n_samples : int, default=500
+    n_timesteps : int, default=6
+        Frames per input sequence.
+    grid : int, default=16
+        Frames are ``grid x grid``.
+    sigma : float, default=1.5
+        Width of the blob, in cells.
+    speed : float, default=1.0
+        Cells moved per step.
+    noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the input frames.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, grid, grid)
+        The input frames.
+    y : ndarray of shape (n_samples, grid, grid)
+        The next frame (noise-free).
+
+    Examples
+    --------
+    >>> from sklstm.datasets import make_moving_blobs
+    >>> X, y = make_moving_blobs(4, n_timesteps=5, grid=8, random_state=0)
+    >>> X.shape, y.shape
+    ((4, 5, 8, 8), (4, 8, 8))
+    """
+    rng = check_random_state(random_state)
+    angle = rng.uniform(0, 2 * np.pi, size=n_samples)
+    velocity = speed * np.stack([np.cos(angle), np.sin(angle)], axis=1)      # (n, 2)
+    travel = velocity * n_timesteps
+    low = 1.0 - np.minimum(travel, 0.0)
+    high = grid - 2.0 - np.maximum(travel, 0.0)
+    start = low + rng.uniform(size=(n_samples, 2)) * np.maximum(high - low, 0.0)
+    steps = np.arange(n_timesteps + 1)
+    centers = start[:, None, :] + steps[None, :, None] * velocity[:, None, :]  # (n, T+1, 2)
+    rows = np.arange(grid)
+    dr = rows[None, None, :, None] - centers[:, :, 0, None, None]
+    dc = rows[None, None, None, :] - centers[:, :, 1, None, None]
+    frames = np.exp(-(dr ** 2 + dc ** 2) / (2 * sigma ** 2))                  # (n, T+1, g, g)
+    X = frames[:, :-1] + noise * rng.normal(size=frames[:, :-1].shape)
+    return X, frames[:, -1]
