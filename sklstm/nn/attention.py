@@ -55,8 +55,10 @@ class AttentionLSTMNet(nn.Module):
     >>> import torch
     >>> net = AttentionLSTMNet(2, 8, 1, attention="general")
     >>> x = torch.zeros(4, 10, 2)
-    >>> net(x).shape, net.attention(x).sum(dim=1)
-    (torch.Size([4, 1]), tensor([1., 1., 1., 1.], grad_fn=<SumBackward1>))
+    >>> net(x).shape
+    torch.Size([4, 1])
+    >>> bool(torch.allclose(net.attention(x).sum(dim=1), torch.ones(4)))
+    True
     """
 
     def __init__(self, input_size, hidden_size, output_size, *, attention="additive",
