@@ -102,6 +102,8 @@ class Options:
         return self.extra is not None and self.extra(value)
 
     def describe(self):
+        if not self.values:
+            return self.extra_text
         text = "one of " + ", ".join(repr(v) for v in self.values)
         return f"{text} or {self.extra_text}" if self.extra_text else text
 

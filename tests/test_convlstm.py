@@ -55,9 +55,10 @@ def test_grid_and_frame_errors_are_clear():
         ConvLSTMRegressor(max_epochs=1).fit(X, np.zeros((10, 5, 5)))
     with pytest.raises(ValueError, match="got an array with 6 dimensions"):
         ConvLSTMRegressor(max_epochs=1).fit(np.zeros((4, 2, 1, 1, 3, 3)), np.zeros(4))
-    with pytest.raises(ValueError, match=r"kernel_size=2; expected .*an odd int"):
+    with pytest.raises(ValueError, match=r"kernel_size=2; expected an odd int >= 1\.$"):
         ConvLSTMRegressor(kernel_size=2).fit(X, X[:, -1])
-    with pytest.raises(ValueError, match=r"hidden_channels=\[\]; expected"):
+    with pytest.raises(ValueError, match=r"hidden_channels=\[\]; expected an int >= 1 or a "
+                                         r"non-empty list of them\.$"):
         ConvLSTMRegressor(hidden_channels=[]).fit(X, X[:, -1])
 
 
