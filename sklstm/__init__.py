@@ -19,6 +19,7 @@ from .regressors import (
     PeepholeLSTMRegressor,
     StackedLSTMRegressor,
 )
+from .quantized import QuantizedLSTMRegressor
 from .windowing import Windower, forecast_xy
 
 __version__ = "0.1.0"
@@ -37,4 +38,5 @@ __all__ = [
     "HighwayLSTMRegressor",
     "AttentionLSTMRegressor",
     "ConvLSTMRegressor",
+    "QuantizedLSTMRegressor",
 ]

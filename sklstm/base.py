@@ -325,6 +325,10 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         y_pred = self._decode_target(self._forward(X), stats)
         return y_pred.ravel() if self._y_1d else y_pred
 
+    def _inference_module(self):
+        """Hook: the torch module that ``predict`` runs (the trained one by default)."""
+        return self.net_.module_
+
     def _predict_inputs(self, X):
         """Check a fitted model's input; return it in model units, with target stats."""
         check_is_fitted(self)
@@ -343,7 +347,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         sample's prediction would change (in the last bits) with the number
         of samples predicted alongside it.
         """
-        module = self.net_.module_.eval()
+        module = self._inference_module().eval()
         run = getattr(module, method)
         X = self._to_tensor(X)
         outputs = []

@@ -38,6 +38,7 @@ from . import (
     LSTMRegressor,
     NestedLSTMRegressor,
     PeepholeLSTMRegressor,
+    QuantizedLSTMRegressor,
     StackedLSTMRegressor,
     Windower,
     forecast_xy,
@@ -73,6 +74,7 @@ VARIANTS = {
     "highway": HighwayLSTMRegressor,
     "attention": AttentionLSTMRegressor,
     "convlstm": ConvLSTMRegressor,
+    "quantized": QuantizedLSTMRegressor,
 }
 
 #: Compared when ``--variants`` is not given: the fused variants, which keep
