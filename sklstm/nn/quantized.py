@@ -45,7 +45,7 @@ The LSTM step (gate order i, f, o, g so that one sigmoid covers three gates):
     \begin{array}{ll}
     z_t = \mathrm{fq}\big(\hat{W}_x x_t + \hat{W}_h h_{t-1} + b\big) \\
     i_t, f_t, o_t = \sigma(z_t^{i}), \sigma(z_t^{f}), \sigma(z_t^{o}), \quad
-    g_t = \tanh(z_t^{g}) \\
+    g_t = \tanh(z_t^{g}) = 2 \sigma(2 z_t^{g}) - 1 \\
     c_t = f_t \odot c_{t-1} + i_t \odot g_t \\
     h_t = \mathrm{fq}\big(o_t \odot \tanh(c_t)\big)
     \end{array}
@@ -241,12 +241,12 @@ class ActivationObserver(nn.Module):
         return int(self.passes) >= self.warmup
 
     def quantizer(self):
-        """The function to apply to this activation in the current pass."""
+        """The function to apply to this activation in this pass (None: leave it)."""
         if self.training and not self.frozen:
             self._seen = None
             return self._watch
         if int(self.passes) == 0:
-            return _identity
+            return None
         lo, hi = self.range.tolist()
         return _ActivationQuantizer(lo, hi, self.bits)
 
@@ -276,7 +276,7 @@ class ActivationObserver(nn.Module):
         return f"bits={self.bits}, warmup={self.warmup}"
 
 
-def lstm_loop(x, weight, bias, gate_q, hidden_q):
+def lstm_loop(x, weight, bias, gate_q=None, hidden_q=None):
     """Run one LSTM layer over ``x`` with (de)quantized weights.
 
     Parameters
@@ -285,28 +285,54 @@ def lstm_loop(x, weight, bias, gate_q, hidden_q):
     weight : Tensor of shape (4H, F + H)
         ``[W_x | W_h]``, gate rows in the order i, f, o, g.
     bias : Tensor of shape (4H,)
-    gate_q, hidden_q : callable
+    gate_q, hidden_q : callable or None
         Applied to the gate pre-activations ``(N, 4H)`` and to the hidden
-        state ``(N, H)`` at every step.
+        state ``(N, H)`` at every step; ``None`` leaves them in float. When
+        both are ``None`` the layer runs on PyTorch's fused LSTM kernel
+        instead of the Python time loop (same equations, float32 rounding
+        apart).
 
     Returns
     -------
     h : Tensor of shape (N, T, H)
     """
+    if gate_q is None and hidden_q is None:
+        return _fused_lstm(x, weight, bias)
+    gate_q, hidden_q = gate_q or _identity, hidden_q or _identity
     n_in = x.shape[2]
     H = weight.shape[0] // 4
     xw = F.linear(x, weight[:, :n_in], bias).unbind(1)           # T x (N, 4H)
-    w_h = weight[:, n_in:].t()                                    # (H, 4H)
+    w_h = weight[:, n_in:].t().contiguous()                       # (H, 4H)
+    # One sigmoid covers every block, the candidate block at twice its input,
+    # because tanh(z) = 2 sigmoid(2 z) - 1 and torch.tanh is the slow kernel
+    # on CPU. The two tanh's are folded into addcmul's (no scalar tensors):
+    #   c = f c + i (2 s_g - 1) = (f c - i) + 2 i s_g
+    #   h = o (2 sigmoid(2 c) - 1) = 2 o sigmoid(2 c) - o
+    doubled = torch.ones(4 * H, dtype=x.dtype, device=x.device)
+    doubled[3 * H:] = 2.0
     h = c = x.new_zeros(x.shape[0], H)
     hs = []
     for xw_t in xw:
         z = gate_q(torch.addmm(xw_t, h, w_h))                     # (N, 4H)
-        sig = torch.sigmoid(z[:, :3 * H])
-        i, f, o = sig[:, :H], sig[:, H:2 * H], sig[:, 2 * H:]
-        c = torch.addcmul(f * c, i, torch.tanh(z[:, 3 * H:]))
-        h = hidden_q(o * torch.tanh(c))
+        i, f, o, s_g = torch.sigmoid(z * doubled).chunk(4, 1)
+        c = torch.addcmul(torch.addcmul(-i, f, c), i, s_g, value=2)
+        h = hidden_q(torch.addcmul(-o, o, torch.sigmoid(c + c), value=2))
         hs.append(h)
     return torch.stack(hs, 1)
+
+
+def _fused_lstm(x, weight, bias):
+    """:func:`lstm_loop` without activation quantization, on ``torch.lstm``."""
+    n_in = x.shape[2]
+    H = weight.shape[0] // 4
+    ifgo = torch.cat([torch.arange(2 * H), torch.arange(3 * H, 4 * H),
+                      torch.arange(2 * H, 3 * H)]).to(x.device)   # torch's gate order
+    weight, bias = weight[ifgo], bias[ifgo]
+    h0 = x.new_zeros(1, x.shape[0], H)
+    h, _, _ = torch.lstm(x, (h0, h0), [weight[:, :n_in], weight[:, n_in:], bias,
+                                      torch.zeros_like(bias)],
+                         True, 1, 0.0, False, False, True)
+    return h
 
 
 def _check_bits(bits, activation_bits):
@@ -373,7 +399,7 @@ class QATLSTMNet(nn.Module):
 
     def _quantizers(self, layer):
         if self.activation_bits is None:
-            return _identity, _identity
+            return None, None
         return (self.observers[2 * layer].quantizer(),
                 self.observers[2 * layer + 1].quantizer())
 
@@ -475,10 +501,10 @@ class IntegerLSTMNet(nn.Module):
 
     def _quantizer(self, group, kind):
         if self.activation_bits is None:
-            return _identity
+            return None
         lo, hi = getattr(group, kind).tolist()
         if math.isnan(lo):
-            return _identity
+            return None
         return _ActivationQuantizer(lo, hi, self.activation_bits)
 
     def forward(self, x):
