@@ -79,6 +79,14 @@ class Windower(TransformerMixin, BaseEstimator):
     A 1-D NumPy array is rejected (as everywhere in scikit-learn) because it is
     ambiguous; pass ``x.reshape(-1, 1)``. A pandas Series is one column.
 
+    With ``flatten=True`` the output is 2-D with the column names of
+    :meth:`get_feature_names_out`, and ``set_output(transform="pandas")``
+    (alone or on a ``Pipeline``) returns a DataFrame with the input's index.
+    A 3-D output has no columns to name, so without ``flatten`` ``set_output``
+    is not available (``Pipeline.set_output(transform="pandas")`` raises
+    ``ValueError``), and a global ``sklearn.set_config(transform_output="pandas")``
+    leaves the windows a NumPy array.
+
     Examples
     --------
     >>> import numpy as np

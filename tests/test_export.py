@@ -1,0 +1,291 @@
+"""ONNX export: every exportable regressor's graph reproduces ``predict``."""
+
+import inspect
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import Pipeline
+
+import sklstm
+from sklstm import ConvLSTMRegressor, LSTMRegressor, SequenceRegressor, Windower
+from sklstm._window_norm import MODES, window_stats
+from sklstm.export import _window_stats, to_onnx
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+EXPORTABLE = sorted(
+    (obj for name, obj in vars(sklstm).items()
+     if name in sklstm.__all__ and inspect.isclass(obj)
+     and issubclass(obj, SequenceRegressor) and obj is not SequenceRegressor
+     and getattr(obj, "_onnx_exportable", True) and name != "TreeLSTMRegressor"),
+    key=lambda cls: cls.__name__,
+)
+
+# float32 graph vs float64 predict: a few float32 ulps of the prediction
+RTOL, ATOL = 1e-5, 1e-4
+
+
+def small(cls, **params):
+    """A tiny, quickly fitted instance of ``cls``."""
+    names = cls().get_params()
+    sizes = {"hidden_size": 4, "hidden_channels": 2}
+    return cls(max_epochs=2, random_state=0,
+               **{k: v for k, v in sizes.items() if k in names}, **params)
+
+
+def run(model, X):
+    session = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return session.run(None, {name: np.ascontiguousarray(X, dtype=np.float32)})[0]
+
+
+def assert_matches_predict(model, estimator, X):
+    expected = estimator.predict(X)
+    got = run(model, X)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
+    return float(np.abs(got - expected).max())
+
+
+@pytest.fixture(scope="module")
+def series_xy():
+    """Windows of a trending series with a level far from 0, and 2-step targets."""
+    rng = np.random.RandomState(0)
+    series = 50.0 + np.cumsum(rng.normal(size=(60, 2)), axis=0)
+    X = np.stack([series[i:i + 6] for i in range(len(series) - 8)])    # (52, 6, 2)
+    y = np.column_stack([series[i + 6:i + 8, 0] for i in range(len(series) - 8)]).T
+    return X.astype(np.float32), y                                      # y: (52, 2)
+
+
+def test_exportable_regressors_are_discovered():
+    names = {cls.__name__ for cls in EXPORTABLE}
+    assert {"LSTMRegressor", "GRURegressor", "BiLSTMRegressor", "StackedLSTMRegressor",
+            "PeepholeLSTMRegressor", "CIFGLSTMRegressor", "NestedLSTMRegressor",
+            "HighwayLSTMRegressor", "AttentionLSTMRegressor", "ConvLSTMRegressor"} <= names
+    assert "TreeLSTMRegressor" not in names
+
+
+@pytest.mark.parametrize("window_norm", [None, "last"])
+@pytest.mark.parametrize("cls", EXPORTABLE, ids=lambda cls: cls.__name__)
+def test_onnx_matches_predict(cls, window_norm, series_xy):
+    X, y = series_xy
+    # 1-D target without window_norm, two outputs with it: both paths of both
+    y = y[:, 0] if window_norm is None else y
+    reg = small(cls, window_norm=window_norm).fit(X, y)
+    model = to_onnx(reg, None)
+    # traced with a batch of 2: other batch sizes prove the batch axis is dynamic
+    assert_matches_predict(model, reg, X[:7])
+    assert_matches_predict(model, reg, X[:1])
+
+
+@pytest.mark.parametrize("mode", ["standard", "mean"])
+def test_other_window_norm_modes(mode, series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor, window_norm=mode).fit(X, y)
+    assert_matches_predict(to_onnx(reg, None), reg, X[:9])
+
+
+def test_window_norm_inputs_only(series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor, window_norm="standard", target_channel=None).fit(X, y)
+    assert_matches_predict(to_onnx(reg, None), reg, X[:5])
+
+
+def test_univariate_2d_input_is_read_with_a_feature_axis(series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor).fit(X[:, :, 0], y[:, 0])         # X: (n, 6)
+    model = to_onnx(reg, None)
+    shape = [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert shape == ["batch", 6, 1]
+    got = run(model, X[:5, :, :1])
+    np.testing.assert_allclose(got, reg.predict(X[:5, :, 0]), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("window_norm", [None, "standard"])
+def test_convlstm_frames_and_frame_targets(window_norm):
+    rng = np.random.RandomState(0)
+    X = (3.0 + rng.uniform(size=(24, 4, 5, 5))).astype(np.float32)   # (n, T, H, W)
+    reg = small(ConvLSTMRegressor, window_norm=window_norm).fit(X, X[:, -1])
+    model = to_onnx(reg, None)
+    assert reg.predict(X[:3]).shape == (3, 5, 5)
+    assert_matches_predict(model, reg, X[:3])
+
+
+def test_convlstm_channel_frames():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(24, 4, 2, 3, 3)).astype(np.float32)          # (n, T, C, H, W)
+    reg = small(ConvLSTMRegressor, window_norm="last").fit(X, X[:, -1, 0, 1, 1])
+    assert_matches_predict(to_onnx(reg, None), reg, X[:6])
+
+
+def test_pipeline_workflow_windower_applied_by_caller():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"load": 20 + np.cumsum(rng.normal(size=80)),
+                          "temp": rng.normal(size=80)})
+    y = frame["load"].shift(-1).ffill().to_numpy()
+    pipe = Pipeline([("win", Windower(window=5)),
+                     ("m", small(LSTMRegressor, window_norm="last"))]).fit(frame, y)
+    model = to_onnx(pipe[-1], None)
+    windows = pipe[:-1].transform(frame).astype(np.float32)           # (80, 5, 2)
+    np.testing.assert_allclose(run(model, windows), pipe.predict(frame),
+                               rtol=RTOL, atol=ATOL)
+    # a forecast from the latest data alone is the last window
+    np.testing.assert_allclose(run(model, windows[-1:]), pipe.predict(frame)[-1:],
+                               rtol=RTOL, atol=ATOL)
+
+
+def test_writes_file_with_metadata(tmp_path, series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor, window_norm="last").fit(X, y)
+    path = tmp_path / "model.onnx"
+    returned = to_onnx(reg, path)
+    loaded = onnx.load(str(path))
+    assert loaded.SerializeToString() == returned.SerializeToString()
+    props = {p.key: p.value for p in loaded.metadata_props}
+    assert props["sklstm.estimator"] == "LSTMRegressor"
+    assert props["sklstm.input_shape"] == "(batch, 6, 2)"
+    assert props["sklstm.window_norm"] == "last"
+    assert loaded.opset_import[0].version == 18
+    assert [i.name for i in loaded.graph.input] == ["X"]
+    assert [o.name for o in loaded.graph.output] == ["y"]
+
+
+def test_export_is_deterministic_and_leaves_the_estimator_alone(series_xy):
+    X, y = series_xy
+    reg = small(sklstm.GRURegressor).fit(X, y)
+    before = reg.predict(X)
+    state = {k: v.clone() for k, v in reg.net_.module_.state_dict().items()}
+    first = to_onnx(reg, None).SerializeToString()
+    assert to_onnx(reg, None).SerializeToString() == first
+    np.testing.assert_array_equal(reg.predict(X), before)
+    for key, value in reg.net_.module_.state_dict().items():
+        assert torch.equal(value, state[key])
+
+
+def test_export_is_warning_free(series_xy):
+    X, y = series_xy
+    regs = [small(LSTMRegressor).fit(X, y), small(sklstm.PeepholeLSTMRegressor).fit(X, y)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for reg in regs:
+            to_onnx(reg, None)
+
+
+def test_static_batch(series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor).fit(X, y)
+    model = to_onnx(reg, None, dynamic_batch=False, batch_size=3)
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert dims == [3, 6, 2]
+    assert_matches_predict(model, reg, X[:3])
+
+
+def test_custom_names_and_opset(series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor).fit(X, y[:, 0])
+    model = to_onnx(reg, None, opset=20, input_name="windows", output_name="forecast")
+    assert model.opset_import[0].version == 20
+    assert model.graph.input[0].name == "windows"
+    assert model.graph.output[0].name == "forecast"
+    assert_matches_predict(model, reg, X[:4])
+
+
+def test_dynamo_exporter(series_xy):
+    pytest.importorskip("onnxscript")
+    X, y = series_xy
+    reg = small(LSTMRegressor, window_norm="last").fit(X, y)
+    assert_matches_predict(to_onnx(reg, None, dynamo=True), reg, X[:5])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape", [(5, 6, 3), (4, 3, 2, 3, 3)])
+def test_torch_window_stats_match_numpy(mode, shape):
+    X = np.random.RandomState(0).normal(loc=7.0, size=shape).astype(np.float32)
+    X[0] = 4.0                                        # a constant window: scale 1
+    loc, scale = window_stats(X, mode)
+    t_loc, t_scale = _window_stats(torch.from_numpy(X).double(), mode)
+    np.testing.assert_allclose(t_loc.numpy(), loc, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(t_scale.numpy(), scale, rtol=1e-12, atol=1e-12)
+    assert (t_scale[0] == 1.0).all()
+
+
+# ----------------------------------------------------------------- errors
+
+
+def test_unfitted_raises_not_fitted():
+    with pytest.raises(NotFittedError, match="not fitted"):
+        to_onnx(LSTMRegressor(), None)
+
+
+@pytest.mark.parametrize("obj", [LinearRegression(), Windower(), "model.pt"])
+def test_non_sklstm_objects_raise_type_error(obj):
+    with pytest.raises(TypeError, match="exports a fitted sklstm regressor"):
+        to_onnx(obj, None)
+
+
+def test_pipeline_names_the_model_step():
+    pipe = Pipeline([("win", Windower()), ("m", LSTMRegressor())])
+    with pytest.raises(TypeError, match=r"not a Pipeline.*pipe\[-1\].*Windower"):
+        to_onnx(pipe, None)
+
+
+def test_tree_lstm_is_not_exportable():
+    class TreeLSTMRegressor(LSTMRegressor):   # stands in for the DGL model
+        pass
+
+    class GraphRegressor(LSTMRegressor):
+        _onnx_exportable = False
+
+    for cls in (TreeLSTMRegressor, GraphRegressor):
+        with pytest.raises(TypeError, match="cannot be exported to ONNX.*DGL"):
+            to_onnx(cls(), None)
+
+
+def test_a_predict_the_graph_cannot_reproduce_is_refused(series_xy):
+    class Shifted(LSTMRegressor):
+        def predict(self, X):
+            return super().predict(X) + 1.0
+
+    X, y = series_xy
+    reg = small(Shifted).fit(X, y)
+    with pytest.raises(ValueError, match="cannot be exported faithfully"):
+        to_onnx(reg, None)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(opset=11), ValueError, "opset must be an int >= 18"),
+    (dict(opset="18"), ValueError, "opset must be an int"),
+    (dict(batch_size=4), ValueError, "dynamic_batch=True leaves it free"),
+    (dict(dynamic_batch=False, batch_size=0), ValueError, "batch_size must be an int >= 1"),
+    (dict(dynamic_batch="yes"), TypeError, "dynamic_batch must be True or False"),
+    (dict(input_name=""), TypeError, "input_name must be a non-empty str"),
+    (dict(input_name="y"), ValueError, "must differ"),
+])
+def test_bad_arguments(kwargs, error, match, series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor).fit(X[:16], y[:16])
+    with pytest.raises(error, match=match):
+        to_onnx(reg, None, **kwargs)
+
+
+def test_bad_path_type(series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor).fit(X[:16], y[:16])
+    with pytest.raises(TypeError, match="path must be a str, a path-like object or None"):
+        to_onnx(reg, 3)
+
+
+def test_missing_onnx_names_the_extra(monkeypatch, series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor).fit(X[:16], y[:16])
+    monkeypatch.setitem(sys.modules, "onnx", None)    # makes `import onnx` fail
+    with pytest.raises(ImportError, match=r'sklstm\[export\]'):
+        to_onnx(reg, None)
