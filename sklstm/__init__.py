@@ -20,6 +20,7 @@ from .regressors import (
     StackedLSTMRegressor,
 )
 from .quantized import QuantizedLSTMRegressor
+from .tree import TreeLSTMRegressor
 from .windowing import Windower, forecast_xy
 
 __version__ = "0.1.0"
@@ -39,4 +40,5 @@ __all__ = [
     "AttentionLSTMRegressor",
     "ConvLSTMRegressor",
     "QuantizedLSTMRegressor",
+    "TreeLSTMRegressor",
 ]

@@ -40,6 +40,7 @@ from . import (
     PeepholeLSTMRegressor,
     QuantizedLSTMRegressor,
     StackedLSTMRegressor,
+    TreeLSTMRegressor,
     Windower,
     forecast_xy,
 )
@@ -75,6 +76,7 @@ VARIANTS = {
     "attention": AttentionLSTMRegressor,
     "convlstm": ConvLSTMRegressor,
     "quantized": QuantizedLSTMRegressor,
+    "tree": TreeLSTMRegressor,
 }
 
 #: Compared when ``--variants`` is not given: the fused variants, which keep
