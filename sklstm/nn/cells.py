@@ -22,6 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._checks import check_sizes
+
 __all__ = ["LSTMCell", "PeepholeLSTMCell", "CIFGLSTMCell", "NestedLSTMCell",
            "HighwayLSTMCell"]
 
@@ -39,9 +41,7 @@ class _Cell(nn.Module):
 
     def __init__(self, input_size, hidden_size):
         super().__init__()
-        for name, value in [("input_size", input_size), ("hidden_size", hidden_size)]:
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        check_sizes(input_size=input_size, hidden_size=hidden_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
         gh = self.n_gates * hidden_size

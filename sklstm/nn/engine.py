@@ -13,6 +13,7 @@ r"""One time-loop engine that runs any cell of :mod:`sklstm.nn.cells`.
 import torch
 from torch import nn
 
+from ._checks import check_dropout
 from .cells import CIFGLSTMCell, HighwayLSTMCell, LSTMCell, NestedLSTMCell, PeepholeLSTMCell
 
 __all__ = ["RecurrentLayer", "RecurrentStack", "CellRecurrentNet", "CELLS"]
@@ -171,8 +172,7 @@ class CellRecurrentNet(nn.Module):
             raise ValueError(
                 f"the highway cell needs num_layers >= 2 (its depth gate links a layer "
                 f"to the one below), got num_layers={num_layers}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        check_dropout(dropout)
         make = CELLS[cell]
         self.cell = cell
         self.hidden_size = hidden_size

@@ -3,6 +3,8 @@
 import torch
 from torch import nn
 
+from ._checks import check_dropout, check_sizes
+
 __all__ = ["FusedRecurrentNet"]
 
 _RNNS = {"lstm": nn.LSTM, "gru": nn.GRU}
@@ -55,12 +57,9 @@ class FusedRecurrentNet(nn.Module):
         super().__init__()
         if cell not in _RNNS:
             raise ValueError(f"cell must be one of {sorted(_RNNS)}, got {cell!r}")
-        for name, value in [("input_size", input_size), ("hidden_size", hidden_size),
-                            ("output_size", output_size), ("num_layers", num_layers)]:
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        check_sizes(input_size=input_size, hidden_size=hidden_size,
+                    output_size=output_size, num_layers=num_layers)
+        check_dropout(dropout)
         self.cell = cell
         self.num_directions = 2 if bidirectional else 1
         self.rnn = _RNNS[cell](

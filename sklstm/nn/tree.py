@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import check_dropout, check_sizes
+
 __all__ = [
     "import_dgl",
     "tree_heights",
@@ -238,9 +240,7 @@ class ChildSumTreeLSTMCell(nn.Module):
 
     def __init__(self, input_size, hidden_size):
         super().__init__()
-        for name, value in [("input_size", input_size), ("hidden_size", hidden_size)]:
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        check_sizes(input_size=input_size, hidden_size=hidden_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.W_iou = nn.Linear(input_size, 3 * hidden_size)
@@ -480,12 +480,8 @@ class TreeLSTMNet(nn.Module):
             raise ValueError(f"cell must be 'childsum' or 'nary', got {cell!r}")
         if direction not in ("up", "both"):
             raise ValueError(f"direction must be 'up' or 'both', got {direction!r}")
-        for name, value in [("hidden_size", hidden_size), ("horizon", horizon),
-                            ("num_layers", num_layers)]:
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        check_sizes(hidden_size=hidden_size, horizon=horizon, num_layers=num_layers)
+        check_dropout(dropout)
         parents = np.asarray(parents, dtype=np.int64)
         n_nodes = len(parents)
         output_nodes = (np.arange(n_nodes) if output_nodes is None
