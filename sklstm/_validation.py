@@ -14,9 +14,11 @@ from sklearn.utils.validation import validate_data
 __all__ = [
     "Interval",
     "Options",
+    "check_args",
     "check_params",
     "check_sequences",
     "check_target",
+    "flatten_target",
 ]
 
 
@@ -124,12 +126,40 @@ def check_params(estimator, constraints):
         Naming the parameter, the bad value and what is expected.
     """
     params = estimator.get_params(deep=False)
-    cls = type(estimator).__name__
-    for name, rule in constraints.items():
-        value = params[name]
+    _check_values(type(estimator).__name__, {name: (params[name], rule)
+                                             for name, rule in constraints.items()})
+
+
+def check_args(function, **checks):
+    """Check a public function's arguments with the estimators' rules and wording.
+
+    Parameters
+    ----------
+    function : str
+        The function's name, as the error message names it.
+    **checks : tuple of (value, rule)
+        One keyword per argument: its value and the rule it must meet.
+
+    Raises
+    ------
+    ValueError
+        Naming the function, the argument, the bad value and what is expected.
+
+    Examples
+    --------
+    >>> check_args("forecast_xy", horizon=(0, Interval(int, 1)))
+    Traceback (most recent call last):
+    ...
+    ValueError: forecast_xy: invalid value horizon=0; expected an int in [1, inf].
+    """
+    _check_values(function, checks)
+
+
+def _check_values(owner, checks):
+    for name, (value, rule) in checks.items():
         if not rule.is_valid(value):
             raise ValueError(
-                f"{cls}: invalid value {name}={value!r}; expected {rule.describe()}."
+                f"{owner}: invalid value {name}={value!r}; expected {rule.describe()}."
             )
 
 
@@ -216,6 +246,47 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
     else:
         _check_sequence_shape(estimator, X.shape)
     return X.astype(np.float32, copy=False), y
+
+
+def flatten_target(estimator, y, max_ndim, fitted_shape=None):
+    """Give targets of rank > 2 (frames) one column per element; return their shape.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        Named in error messages.
+    y : array-like of shape (n_samples, ...)
+        Targets as the user passed them.
+    max_ndim : int
+        The highest rank the estimator accepts.
+    fitted_shape : tuple of int, optional
+        The per-sample shape seen when fitting started; ``y`` must match it.
+
+    Returns
+    -------
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Unchanged when its rank is at most 2.
+    shape : tuple of int
+        One sample's target shape, ``y.shape[1:]`` before flattening; what
+        ``predict`` returns per sample.
+    """
+    cls = type(estimator).__name__
+    ndim = np.ndim(y) if y is not None and not sp.issparse(y) else 0
+    if ndim <= 2:
+        shape = tuple(np.shape(y)[1:]) if ndim == 2 else ()
+        return y, shape
+    y = np.asarray(y)
+    if ndim > max_ndim:
+        raise ValueError(
+            f"{cls} takes y of shape (n_samples,) or (n_samples, n_outputs)"
+            + (" or frames (n_samples, height, width) or (n_samples, channels, height, "
+               "width)" if max_ndim > 2 else "")
+            + f", got shape {y.shape}. Reshape y to one of those.")
+    if fitted_shape is not None and tuple(y.shape[1:]) != tuple(fitted_shape):
+        raise ValueError(f"y frames have shape {y.shape[1:]}, but {cls} was started with "
+                         f"{tuple(fitted_shape)}. Pass targets of the same shape, or call "
+                         "fit to start over.")
+    return y.reshape(len(y), -1), tuple(y.shape[1:])
 
 
 def check_target(y):

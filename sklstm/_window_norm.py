@@ -16,7 +16,8 @@ output column is mapped with the target channel's statistics.
 import numpy as np
 
 __all__ = ["MODES", "window_stats", "normalize_windows", "to_window_units",
-           "from_window_units"]
+           "from_window_units", "channel_stats", "standardize_channels",
+           "choose_window_norm"]
 
 MODES = ("standard", "mean", "last")
 
@@ -81,3 +82,69 @@ def to_window_units(y, loc, scale):
 def from_window_units(y, loc, scale):
     """Inverse of :func:`to_window_units`."""
     return y * scale[:, np.newaxis] + loc[:, np.newaxis]
+
+
+def channel_stats(X):
+    """Training mean and standard deviation of each input channel.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_channels, *spatial)
+
+    Returns
+    -------
+    loc, scale : ndarray of shape (n_channels,), float64
+        Over samples, time and space. A constant channel gets scale 1.
+
+    Examples
+    --------
+    >>> X = np.array([[[1.0, 5.0], [3.0, 5.0]]])
+    >>> channel_stats(X)
+    (array([2., 5.]), array([1., 1.]))
+    """
+    axes = (0, 1) + tuple(range(3, X.ndim))
+    loc = X.mean(axis=axes, dtype=np.float64)
+    scale = X.std(axis=axes, dtype=np.float64)
+    # float32 rounding of a constant channel leaves noise, not spread
+    scale = np.where(scale > 1e-6 * np.maximum(np.abs(loc), 1.0), scale, 1.0)
+    return loc, scale
+
+
+def standardize_channels(X, loc, scale):
+    """``(X - loc) / scale`` per channel with :func:`channel_stats`'s output, as float32."""
+    shape = (1, 1, len(loc)) + (1,) * (X.ndim - 3)
+    return ((X - loc.reshape(shape)) / scale.reshape(shape)).astype(np.float32, copy=False)
+
+
+def choose_window_norm(last, y):
+    """``"last"`` when the windows' last values forecast ``y`` better than its mean.
+
+    The rule behind ``window_norm="auto"``: where persistence (the window's
+    last value of the target's channel) has a smaller mean squared error than
+    the training mean of each target column, the data behave like a series,
+    and a window's level is the reference to forecast from. Otherwise (the
+    target is not measured in the window's units) no window normalisation.
+
+    Parameters
+    ----------
+    last : ndarray of shape (n_samples, n_outputs)
+        The persistence forecast of each target column.
+    y : ndarray of shape (n_samples, n_outputs)
+        The training targets.
+
+    Returns
+    -------
+    mode : {"last", None}
+
+    Examples
+    --------
+    >>> t = np.arange(50.0)
+    >>> choose_window_norm(t[:-1, None], t[1:, None])      # a trend
+    'last'
+    >>> rng = np.random.RandomState(0)
+    >>> print(choose_window_norm(rng.normal(size=(50, 1)), rng.normal(size=(50, 1))))
+    None
+    """
+    persistence = np.mean((y - last) ** 2)
+    spread = np.mean(np.var(y, axis=0))
+    return "last" if persistence < spread else None

@@ -1,13 +1,16 @@
 """``SequenceRegressor``: what every sklstm regressor shares.
 
-Validation, seeding, target scaling, the skorch net and the training loop live
-here once. A variant subclasses :class:`SequenceRegressor`, declares the
-parameters it adds or whose defaults it changes in ``_variant_params``, and
-implements ``_build_module``.
+Validation, seeding, input and target scaling, the skorch net and the training
+loop live here once. A variant is a subclass that declares its parameters
+(``_variant_params``, ``_parameter_constraints``) and builds its torch module
+(``_build_module``); the other hooks it may override are listed, with what
+each receives, returns and may set, in the "Adding a variant" section of the
+:class:`SequenceRegressor` docstring.
 """
 
 import copy
 import inspect
+import numbers
 from contextlib import contextmanager
 
 import numpy as np
@@ -20,9 +23,11 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._training import TailSplit, TensorBatches, silent
-from ._window_norm import (MODES, from_window_units, normalize_windows, to_window_units,
+from ._window_norm import (MODES, channel_stats, choose_window_norm, from_window_units,
+                           normalize_windows, standardize_channels, to_window_units,
                            window_stats)
-from ._validation import Interval, Options, check_params, check_sequences, check_target
+from ._validation import (Interval, Options, check_params, check_sequences, check_target,
+                          flatten_target)
 
 __all__ = ["SequenceRegressor"]
 
@@ -48,6 +53,12 @@ def _is_cuda_name(value):
 
 def _is_callback_list(value):
     return isinstance(value, (list, tuple))
+
+
+def _is_random_state(value):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return 0 <= value < 2**32
+    return isinstance(value, np.random.RandomState)
 
 
 class SequenceRegressor(RegressorMixin, BaseEstimator):
@@ -90,14 +101,19 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
     n_iter_no_change : int or None, default=10
         Epochs without an improvement of at least ``tol`` before training
         stops. ``None`` always runs ``max_epochs`` epochs.
-    window_norm : {None, "standard", "mean", "last"}, default=None
+    window_norm : {"auto", None, "standard", "mean", "last"}, default="auto"
         Per-window normalisation (RevIN, Kim et al. 2022): each window's
         channels are shifted by their window mean (``"standard"``, ``"mean"``)
         or last value (``"last"``), and for ``"standard"`` divided by their
         window standard deviation. The target is expressed in the same units
         as channel ``target_channel`` of its window and mapped back in
         ``predict``, so forecasts of a trending series can go beyond the range
-        seen in training. Leave it ``None`` for inputs that are not series.
+        seen in training. ``"auto"`` decides in ``fit``: ``"last"`` when the
+        last value of the target channel forecasts ``y`` better than ``y``'s
+        mean does (the data behave like a series), else ``None``; the choice
+        is ``window_norm_``. ``None`` leaves windows as they are. In every
+        mode the input channels are then standardised with their training
+        mean and standard deviation.
     target_channel : int or None, default=0
         With ``window_norm``, the input channel the target is measured in
         (``0`` is the series column that :func:`~sklstm.forecast_xy` puts
@@ -128,10 +144,54 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         ``X.shape[1]`` seen in ``fit`` (the number of time steps).
     feature_names_in_ : ndarray of str
         Column names, when ``X`` was a DataFrame with string column names.
+    window_norm_ : {None, "standard", "mean", "last"}
+        The per-window normalisation in use (``window_norm`` with ``"auto"``
+        resolved).
+
+    Notes
+    -----
+    **Adding a variant.** A variant subclasses this class. It declares its
+    parameters in two class dicts, which merge with the parent's
+    automatically: ``_variant_params`` (name -> default; the generated
+    ``__init__`` only assigns) and ``_parameter_constraints`` (name -> rule
+    from :mod:`sklstm._validation`; every ``__init__`` parameter needs one).
+    Class attributes ``_max_ndim`` and ``_max_target_ndim`` bound the ranks
+    of ``X`` and ``y``; ``_onnx_exportable`` says whether
+    :func:`sklstm.export.to_onnx` can export it. Then it overrides hooks:
+
+    ======================  ==========================================  ==========================  =====================================
+    hook                    receives                                    returns                     may set on ``self``
+    ======================  ==========================================  ==========================  =====================================
+    ``_build_module``       ``input_shape`` (one sample in model units  a ``torch.nn.Module``       nothing
+                            after ``_model_inputs``), ``n_outputs``     mapping a batch to
+                                                                        ``(batch, n_outputs)``
+    ``_prepare_fit``        validated ``X`` (float32, a feature axis)   ``None``                    fitted layout read off the data
+                            and ``y`` (2-D float64), at the start of                                (``hierarchy_``, column maps, ...);
+                            ``fit`` and of the first ``partial_fit``                                call ``super()._prepare_fit`` first
+    ``_model_inputs``       validated ``X``; ``fit=True`` while         model-unit ``X`` and the    with ``fit=True`` only: the input
+                            fitting                                     target's window stats       scaling (``_x_loc``, ``_x_scale``)
+    ``_encode_target``      2-D ``y``, window stats; ``fit=True``       ``y`` in model units        with ``fit=True`` only: the target
+                            while fitting                                                           scaler (``_y_scaler``)
+    ``_decode_target``      model outputs ``(n, n_model_outputs)``,     ``(n, n_outputs)`` in       nothing
+                            window stats                                target units
+    ``_after_fit``          nothing; after every ``fit`` and            ``None``                    models derived from the trained net
+                            ``partial_fit`` epoch                                                   (``quantized_module_``)
+    ``_inference_module``   nothing                                     the module ``predict``      nothing
+                                                                        runs (``net_.module_``)
+    ======================  ==========================================  ==========================  =====================================
+
+    ``fit`` runs: check parameters and data (``_validate_fit``), the
+    variant's ``_prepare_fit``, ``_model_inputs(fit=True)``,
+    ``_encode_target(fit=True)``, training, ``_after_fit``. ``partial_fit``
+    runs the same setup on its first call and only the encoding on later
+    ones; ``predict`` runs ``_model_inputs``, the module, ``_decode_target``.
     """
 
     _variant_params = {}
     _max_ndim = 3
+    _max_target_ndim = 2
+    #: Whether :func:`sklstm.export.to_onnx` can export this estimator.
+    _onnx_exportable = True
     _parameter_constraints = {
         "hidden_size": Interval(int, 1),
         "num_layers": Interval(int, 1),
@@ -146,11 +206,14 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         "early_stopping": Options([True, False]),
         "validation_fraction": Interval(float, 0.0, 1.0, closed="neither"),
         "n_iter_no_change": Interval(int, 1, allow_none=True),
-        "window_norm": Options((None,) + MODES),
+        "window_norm": Options(("auto", None) + MODES),
         "target_channel": Interval(int, 0, allow_none=True),
         "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
         "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
                           extra_text="'cuda:N'"),
+        "random_state": Options([None], extra=_is_random_state,
+                                extra_text="an int in [0, 2**32) or a "
+                                           "numpy.random.RandomState"),
         "verbose": Interval(int, 0),
     }
 
@@ -169,7 +232,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
-        window_norm=None,
+        window_norm="auto",
         target_channel=0,
         callbacks=None,
         device="cpu",
@@ -196,7 +259,10 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     def __init_subclass__(cls, **kwargs):
-        """Give a variant an ``__init__`` for its ``_variant_params``.
+        """Merge a variant's parameter rules; give it an ``__init__`` for its parameters.
+
+        A variant's own ``_parameter_constraints`` extend (and may override)
+        the parent's, so it lists only the rules it adds or changes.
 
         ``_variant_params`` maps a parameter name to its default: names the
         parent already has get a new default, new names are appended as
@@ -205,6 +271,9 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         ``help`` see every parameter.
         """
         super().__init_subclass__(**kwargs)
+        parent_rules = super(cls, cls)._parameter_constraints
+        if "_parameter_constraints" in cls.__dict__:
+            cls._parameter_constraints = {**parent_rules, **cls.__dict__["_parameter_constraints"]}
         if "__init__" in cls.__dict__ or "_variant_params" not in cls.__dict__:
             return
         parent = inspect.signature(super(cls, cls).__init__)
@@ -239,13 +308,33 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         input_shape : tuple of int
-            One sample's shape, ``(n_timesteps, n_features)``.
+            One sample's shape in model units, ``(n_timesteps, n_features)``
+            (or what the variant's ``_model_inputs`` makes of it).
         n_outputs : int
-            Number of regression outputs.
+            Number of model outputs.
         """
         raise NotImplementedError(
             f"{type(self).__name__} must implement _build_module(input_shape, n_outputs)"
         )
+
+    def _prepare_fit(self, X, y):
+        """Hook: set the fitted layout that the data determine, before any encoding.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_timesteps, n_features, ...), float32
+            Validated sequences.
+        y : ndarray of shape (n_samples, n_outputs), float64
+            Validated targets (frame targets flattened).
+        """
+        self.window_norm_ = self._resolve_window_norm(X, y)
+
+    def _after_fit(self):
+        """Hook: derive what ``predict`` needs from the trained net (nothing here)."""
+
+    def _inference_module(self):
+        """Hook: the torch module that ``predict`` runs (the trained one by default)."""
+        return self.net_.module_
 
     # -------------------------------------------------------------- training
 
@@ -264,17 +353,17 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X, y = self._setup(X, y)
+        X, y = self._start_fit(X, y)
         with self._seeded(0):
             self.net_ = self._make_net(X.shape[1:], y.shape[1])
             self.net_.fit(self._to_tensor(X), self._to_tensor(y))
-        return self._collect_history()
+        return self._finish_fit()
 
     def partial_fit(self, X, y):
         """Train for one more epoch on ``(X, y)``, starting a model if needed.
 
-        The first call fixes the target scaling and the sequence shape; later
-        calls must match them.
+        The first call fixes the input and target scaling and the sequence
+        shape; later calls must match them.
 
         Parameters
         ----------
@@ -289,24 +378,14 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
             The estimator, trained one epoch further.
         """
         if not hasattr(self, "net_"):
-            X, y = self._setup(X, y)
+            X, y = self._start_fit(X, y)
             with self._seeded(0):
                 self.net_ = self._make_net(X.shape[1:], y.shape[1]).initialize()
         else:
-            X, y = check_sequences(self, X, self._flatten_target(y, reset=False), reset=False,
-                                   max_ndim=self._max_ndim, y_required=True)
-            y = check_target(y)
-            if y.shape[1] != self._y_scaler.n_features_in_:
-                raise ValueError(
-                    f"y has {y.shape[1]} outputs, but {type(self).__name__} was "
-                    f"started with {self._y_scaler.n_features_in_}. Pass targets "
-                    "with the same columns, or call fit to start over."
-                )
-            X, stats = self._model_inputs(X)
-            y = self._encode_target(y, stats)
+            X, y = self._continue_fit(X, y)
         with self._seeded(len(self.net_.history)):
             self.net_.partial_fit(self._to_tensor(X), self._to_tensor(y), epochs=1)
-        return self._collect_history()
+        return self._finish_fit()
 
     def predict(self, X):
         """Predict targets for sequences ``X``.
@@ -323,11 +402,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         """
         X, stats = self._predict_inputs(X)
         y_pred = self._decode_target(self._forward(X), stats)
-        return y_pred.ravel() if self._y_1d else y_pred
-
-    def _inference_module(self):
-        """Hook: the torch module that ``predict`` runs (the trained one by default)."""
-        return self.net_.module_
+        return y_pred.reshape((len(y_pred),) + self._target_shape)
 
     def _predict_inputs(self, X):
         """Check a fitted model's input; return it in model units, with target stats."""
@@ -361,23 +436,69 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------- internals
 
-    def _setup(self, X, y):
-        """Check parameters and data; fit the target scaler; draw the seed."""
-        check_params(self, self._parameter_constraints)
-        self._torch_device = self._resolve_device()
-        X, y = check_sequences(self, X, self._flatten_target(y, reset=True), reset=True,
-                               max_ndim=self._max_ndim, y_required=True)
-        self._y_1d = y.ndim == 1
-        y = check_target(y)
-        self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        X, stats = self._model_inputs(X)
+    def _start_fit(self, X, y):
+        """The setup ``fit`` and a first ``partial_fit`` share; returns model-unit data."""
+        X, y = self._validate_fit(X, y)
+        self._prepare_fit(X, y)
+        X, stats = self._model_inputs(X, fit=True)
         return X, self._encode_target(y, stats, fit=True)
 
-    # The target's way into model units and back: one code path for fit,
-    # partial_fit and predict.
+    def _continue_fit(self, X, y):
+        """Check a later ``partial_fit``'s data against the first; return model units."""
+        y, _ = flatten_target(self, y, self._max_target_ndim, fitted_shape=self._target_shape)
+        X, y = check_sequences(self, X, y, reset=False, max_ndim=self._max_ndim,
+                               y_required=True)
+        y = check_target(y)
+        if y.shape[1] != self._y_scaler.n_features_in_:
+            raise ValueError(
+                f"y has {y.shape[1]} outputs, but {type(self).__name__} was "
+                f"started with {self._y_scaler.n_features_in_}. Pass targets "
+                "with the same columns, or call fit to start over."
+            )
+        X, stats = self._model_inputs(X)
+        return X, self._encode_target(y, stats)
 
-    def _model_inputs(self, X):
-        """Window-normalise ``X`` (if asked); also return the target's statistics.
+    def _finish_fit(self):
+        """Run the ``_after_fit`` hook, then expose the training history."""
+        self._after_fit()
+        self.history_ = self.net_.history
+        self.loss_curve_ = list(self.history_[:, "train_loss"])
+        self.n_iter_ = len(self.history_)
+        return self
+
+    def _validate_fit(self, X, y):
+        """Check parameters and data; record the target's shape; draw the seed."""
+        check_params(self, self._parameter_constraints)
+        self._torch_device = self._resolve_device()
+        y, self._target_shape = flatten_target(self, y, self._max_target_ndim)
+        X, y = check_sequences(self, X, y, reset=True, max_ndim=self._max_ndim,
+                               y_required=True)
+        y = check_target(y)
+        self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        return X, y
+
+    def _resolve_window_norm(self, X, y):
+        """``window_norm`` with ``"auto"`` decided on the training data."""
+        if self.window_norm != "auto":
+            self._check_target_channel(X.shape[2])
+            return self.window_norm
+        channel = self.target_channel
+        if channel is None or channel >= X.shape[2]:
+            return None
+        last = window_stats(X[:, -1:, channel:channel + 1], "last")[0][:, 0]   # (n,)
+        return choose_window_norm(np.repeat(last[:, np.newaxis], y.shape[1], axis=1), y)
+
+    # The inputs' and the target's way into model units and back: one code
+    # path for fit, partial_fit and predict.
+
+    def _model_inputs(self, X, fit=False):
+        """Window-normalise ``X`` (if asked), then standardise each input channel.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_timesteps, n_channels, ...), float32
+        fit : bool, default=False
+            Learn the channels' training mean and standard deviation.
 
         Returns
         -------
@@ -385,18 +506,15 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         stats : tuple of two ndarrays of shape (n_samples,), or None
             Location and scale of the target channel in each window.
         """
-        if self.window_norm is None:
-            return X, None
-        self._check_target_channel(X.shape[2])
-        loc, scale = window_stats(X, self.window_norm)
-        X = normalize_windows(X, loc, scale)
-        if self.target_channel is None:
-            return X, None
-        return X, (loc[:, self.target_channel], scale[:, self.target_channel])
-
-    def _flatten_target(self, y, reset):
-        """Hook: targets as ``fit`` validates them (frame targets are flattened)."""
-        return y
+        stats = None
+        if self.window_norm_ is not None:
+            loc, scale = window_stats(X, self.window_norm_)
+            X = normalize_windows(X, loc, scale)
+            if self.target_channel is not None:
+                stats = (loc[:, self.target_channel], scale[:, self.target_channel])
+        if fit:
+            self._x_loc, self._x_scale = channel_stats(X)
+        return standardize_channels(X, self._x_loc, self._x_scale), stats
 
     def _encode_target(self, y, stats, fit=False):
         """Targets in model units: relative to their window, then standardised."""
@@ -412,7 +530,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         return y if stats is None else from_window_units(y, *stats)
 
     def _check_target_channel(self, n_channels):
-        if self.window_norm is not None and self.target_channel is not None \
+        if self.window_norm not in ("auto", None) and self.target_channel is not None \
                 and self.target_channel >= n_channels:
             raise ValueError(
                 f"{type(self).__name__}: target_channel={self.target_channel} but X "
@@ -490,12 +608,6 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         array = np.ascontiguousarray(array, dtype=np.float32)
         tensor = torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
         return tensor.to(self._torch_device)
-
-    def _collect_history(self):
-        self.history_ = self.net_.history
-        self.loss_curve_ = list(self.history_[:, "train_loss"])
-        self.n_iter_ = len(self.history_)
-        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

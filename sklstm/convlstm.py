@@ -84,10 +84,10 @@ class ConvLSTMRegressor(SequenceRegressor):
     """
 
     _max_ndim = 5
+    _max_target_ndim = 4
     _variant_params = {"hidden_channels": 8, "kernel_size": 3, "padding": "same",
                        "peephole": True}
     _parameter_constraints = {
-        **SequenceRegressor._parameter_constraints,
         "hidden_channels": Options([], extra=_is_channel_list,
                                    extra_text="an int >= 1 or a non-empty list of them"),
         "kernel_size": Options([], extra=_is_odd_int, extra_text="an odd int >= 1"),
@@ -97,61 +97,36 @@ class ConvLSTMRegressor(SequenceRegressor):
 
     def _build_module(self, input_shape, n_outputs):
         _, channels, height, width = input_shape
-        if self._frame_shape is not None and tuple(self._frame_shape[-2:]) != (height, width):
-            raise ValueError(
-                f"y frames have grid {tuple(self._frame_shape[-2:])}, but X frames have "
-                f"grid {(height, width)}. A frame target must be on the input grid; pass "
-                "a flat (n_samples, n_outputs) target for anything else.")
+        frame_shape = self._target_shape if len(self._target_shape) > 1 else None
         hidden = self.hidden_channels
         hidden = [hidden] * self.num_layers if isinstance(hidden, numbers.Integral) \
             else list(hidden)
         frame_channels = None
-        if self._frame_shape is not None:
-            frame_channels = 1 if len(self._frame_shape) == 2 else self._frame_shape[0]
+        if frame_shape is not None:
+            frame_channels = 1 if len(frame_shape) == 2 else frame_shape[0]
         return ConvLSTMNet(channels, (height, width), hidden, n_outputs,
                            kernel_size=self.kernel_size, peephole=self.peephole,
                            frame_channels=frame_channels)
 
-    def _model_inputs(self, X):
-        """Frames ``(n, T, C, H, W)`` from any accepted layout, then the base's."""
-        if X.ndim == 3:
-            X = X[:, :, :, np.newaxis, np.newaxis]    # features as channels, 1x1 grid
-        elif X.ndim == 4:
-            X = X[:, :, np.newaxis]                   # one channel
-        return super()._model_inputs(X)
-
-    def _flatten_target(self, y, reset):
-        """Record a frame target's shape and flatten it to one column per pixel."""
-        y_array = np.asarray(y)
-        if reset:
-            self._frame_shape = y_array.shape[1:] if y_array.ndim > 2 else None
-        if y_array.ndim <= 2:
-            return y
-        if y_array.ndim > 4:
+    def _prepare_fit(self, X, y):
+        """A frame target must lie on the input grid."""
+        X = self._as_frames(X)
+        if len(self._target_shape) > 1 and self._target_shape[-2:] != X.shape[-2:]:
             raise ValueError(
-                f"y has shape {y_array.shape}; ConvLSTMRegressor takes targets of shape "
-                "(n_samples,), (n_samples, n_outputs), or frames (n_samples, height, "
-                "width) or (n_samples, channels, height, width).")
-        if y_array.shape[1:] != self._frame_shape:
-            raise ValueError(f"y frames have shape {y_array.shape[1:]}, but "
-                             f"ConvLSTMRegressor was started with {self._frame_shape}.")
-        return y_array.reshape(len(y_array), -1)
+                f"y frames have grid {self._target_shape[-2:]}, but X frames have "
+                f"grid {X.shape[-2:]}. A frame target must be on the input grid; pass "
+                "a flat (n_samples, n_outputs) target for anything else.")
+        super()._prepare_fit(X, y)
 
-    def predict(self, X):
-        """Predict targets, as frames when ``fit`` saw frame targets.
+    def _model_inputs(self, X, fit=False):
+        """Frames ``(n, T, C, H, W)`` from any accepted layout, then the base's."""
+        return super()._model_inputs(self._as_frames(X), fit=fit)
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps, ...)
-            Shaped as in ``fit``.
-
-        Returns
-        -------
-        y_pred : ndarray
-            ``(n_samples,)``, ``(n_samples, n_outputs)`` or frames
-            ``(n_samples, [channels,] height, width)``, as ``y`` in ``fit``.
-        """
-        y_pred = super().predict(X)
-        if self._frame_shape is None:
-            return y_pred
-        return y_pred.reshape(len(y_pred), *self._frame_shape)
+    @staticmethod
+    def _as_frames(X):
+        """``(n, T, C, H, W)`` view of any accepted input layout."""
+        if X.ndim == 3:
+            return X[:, :, :, np.newaxis, np.newaxis]   # features as channels, 1x1 grid
+        if X.ndim == 4:
+            return X[:, :, np.newaxis]                  # one channel
+        return X

@@ -114,14 +114,19 @@ class _PredictGraph(nn.Module):
         Predictions ``(N, *prediction_shape)`` in target units, float32.
     """
 
-    def __init__(self, module, *, model_shape, prediction_shape, y_mean, y_scale,
-                 window_norm, target_channel):
+    def __init__(self, module, *, model_shape, prediction_shape, x_loc, x_scale, y_mean,
+                 y_scale, window_norm, target_channel):
         super().__init__()
         self.module = module
         self.model_shape = tuple(int(s) for s in model_shape)
         self.prediction_shape = tuple(int(s) for s in prediction_shape)
         self.window_norm = window_norm
         self.target_channel = target_channel
+        channels = (1, 1, len(x_loc)) + (1,) * (len(self.model_shape) - 2)
+        self.register_buffer("x_loc", torch.as_tensor(x_loc, dtype=torch.float32)
+                             .reshape(channels))
+        self.register_buffer("x_scale", torch.as_tensor(x_scale, dtype=torch.float32)
+                             .reshape(channels))
         self.register_buffer("y_mean", torch.as_tensor(y_mean, dtype=torch.float64))
         self.register_buffer("y_scale", torch.as_tensor(y_scale, dtype=torch.float64))
 
@@ -138,6 +143,7 @@ class _PredictGraph(nn.Module):
             if self.target_channel is not None:
                 target_stats = (loc[:, self.target_channel:self.target_channel + 1],
                                 scale[:, self.target_channel:self.target_channel + 1])
+        x = (x - self.x_loc) / self.x_scale                       # channel standardisation
         y = self.module(x).double() * self.y_scale + self.y_mean  # (N, n_outputs)
         if target_stats is not None:
             loc, scale = target_stats                             # (N, 1) each
@@ -390,9 +396,11 @@ def _predict_graph(estimator):
         copy.deepcopy(_inference_module(estimator)).cpu().eval(),
         model_shape=model_inputs.shape[1:],
         prediction_shape=expected.shape[1:],
+        x_loc=estimator._x_loc,
+        x_scale=estimator._x_scale,
         y_mean=scaler.mean_,
         y_scale=scaler.scale_,
-        window_norm=estimator.window_norm,
+        window_norm=estimator.window_norm_,
         target_channel=estimator.target_channel,
     ).eval()
     with torch.no_grad():

@@ -82,7 +82,6 @@ class QuantizedLSTMRegressor(SequenceRegressor):
 
     _variant_params = {"bits": 8, "activation_bits": 8, "activation_warmup": 100}
     _parameter_constraints = {
-        **SequenceRegressor._parameter_constraints,
         "bits": Options(WEIGHT_BITS),
         "activation_bits": Interval(int, 2, 16, allow_none=True),
         "activation_warmup": Interval(int, 1),
@@ -95,9 +94,9 @@ class QuantizedLSTMRegressor(SequenceRegressor):
             activation_warmup=self.activation_warmup,
         )
 
-    def _collect_history(self):
+    def _after_fit(self):
+        """Convert the trained float network to the integer one ``predict`` runs."""
         self.quantized_module_ = self.net_.module_.to_integer().eval()
-        return super()._collect_history()
 
     def _inference_module(self):
         return self.quantized_module_

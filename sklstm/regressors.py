@@ -270,7 +270,6 @@ class NestedLSTMRegressor(_CellRegressor):
     _cell = "nested"
     _variant_params = {"nesting_depth": 1}
     _parameter_constraints = {
-        **SequenceRegressor._parameter_constraints,
         "nesting_depth": Interval(int, 1),
     }
 
@@ -308,7 +307,6 @@ class HighwayLSTMRegressor(_CellRegressor):
     _cell = "highway"
     _variant_params = {"num_layers": 2}
     _parameter_constraints = {
-        **SequenceRegressor._parameter_constraints,
         "num_layers": Interval(int, 2, reason="the depth gate links a layer to the one "
                                               "below, so it needs two layers"),
     }
@@ -348,7 +346,6 @@ class AttentionLSTMRegressor(SequenceRegressor):
 
     _variant_params = {"attention": "additive"}
     _parameter_constraints = {
-        **SequenceRegressor._parameter_constraints,
         "attention": Options(SCORES),
     }
 

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ._validation import Options
-from ._window_norm import normalize_windows, window_stats
+from ._window_norm import (channel_stats, choose_window_norm, normalize_windows,
+                           standardize_channels, window_stats)
 from .base import SequenceRegressor
 from .nn.tree import TreeLSTMNet, child_positions, import_dgl, tree_depths, tree_heights
 
@@ -488,10 +489,10 @@ class TreeLSTMRegressor(SequenceRegressor):
     True
     """
 
+    _onnx_exportable = False   # DGL message passing has no ONNX form
     _variant_params = {"hierarchy": None, "cell": "childsum", "direction": "both",
                        "coherent": False}
     _parameter_constraints = {
-        **SequenceRegressor._parameter_constraints,
         "hierarchy": Options([None], extra=_is_hierarchy_like,
                              extra_text="a parent array, a DataFrame of levels or a "
                                         "Hierarchy"),
@@ -502,11 +503,38 @@ class TreeLSTMRegressor(SequenceRegressor):
 
     # ---------------------------------------------------------------- hooks
 
-    def _setup(self, X, y):
-        """Need DGL; forget the input scaling of an earlier fit, then the base's."""
+    def _prepare_fit(self, X, y):
+        """Need DGL; resolve the tree and how target columns map to nodes and steps."""
         import_dgl()
-        self._x_loc = self._x_scale = None
-        return super()._setup(X, y)
+        n_nodes = X.shape[2]
+        self.hierarchy_ = _as_hierarchy(self.hierarchy, n_nodes)
+        h = self.hierarchy_
+        root_only = self._target_shape == ()
+        n_outputs = y.shape[1]
+        if root_only:
+            if self.coherent:
+                raise ValueError(
+                    "coherent=True needs every node's target, y of shape (n_samples, "
+                    f"n_nodes * horizon) with n_nodes={n_nodes}, but y is 1-D (the root "
+                    "only). Pass every node's next values, or set coherent=False.")
+            self.horizon_ = 1
+            self._output_nodes = np.array([h.root])
+        else:
+            if n_outputs % n_nodes:
+                raise ValueError(
+                    f"y has {n_outputs} columns, which is not a multiple of the "
+                    f"{n_nodes} nodes. Pass y of shape (n_samples, n_nodes * horizon), "
+                    "node-major (column j * horizon + k is node j, step k + 1), or a "
+                    "1-D y for the root alone.")
+            self.horizon_ = n_outputs // n_nodes
+            self._output_nodes = h.leaves if self.coherent else np.arange(n_nodes)
+        target_nodes = np.array([h.root]) if root_only else np.arange(n_nodes)
+        self._column_nodes = np.repeat(target_nodes, self.horizon_)
+        # target column of each model output (the target's columns are node-major)
+        self._model_columns = np.arange(1) if root_only else (
+            self.horizon_ * self._output_nodes[:, np.newaxis]
+            + np.arange(self.horizon_)).ravel()
+        super()._prepare_fit(X, y)
 
     def _build_module(self, input_shape, n_outputs):
         return TreeLSTMNet(
@@ -515,7 +543,14 @@ class TreeLSTMRegressor(SequenceRegressor):
             num_layers=self.num_layers, dropout=self.dropout,
         )
 
-    def _model_inputs(self, X):
+    def _resolve_window_norm(self, X, y):
+        """``"auto"``: compare each node's persistence forecast with its target's mean."""
+        if self.window_norm != "auto":
+            return self.window_norm
+        last = X[:, -1, :][:, self._column_nodes].astype(np.float64)      # (n, n_outputs)
+        return choose_window_norm(last, y)
+
+    def _model_inputs(self, X, fit=False):
         """Window-normalise each node (if asked), then standardise each node channel.
 
         Returns
@@ -525,23 +560,17 @@ class TreeLSTMRegressor(SequenceRegressor):
             Every node's window location and scale, for its own target.
         """
         stats = None
-        if self.window_norm is not None:
-            loc, scale = window_stats(X, self.window_norm)            # (n, V) each
+        if self.window_norm_ is not None:
+            loc, scale = window_stats(X, self.window_norm_)           # (n, V) each
             X = normalize_windows(X, loc, scale)
             if self.target_channel is not None:
                 stats = (loc, scale)
-        if self._x_loc is None:                                        # fitting
-            self._x_loc = X.mean(axis=(0, 1), dtype=np.float64)
-            scale = X.std(axis=(0, 1), dtype=np.float64)
-            self._x_scale = np.where(scale > 1e-12 * np.maximum(np.abs(self._x_loc), 1),
-                                     scale, 1.0)
-        X = (X - self._x_loc) / self._x_scale
-        return X.astype(np.float32), stats
+        if fit:
+            self._x_loc, self._x_scale = channel_stats(X)
+        return standardize_channels(X, self._x_loc, self._x_scale), stats
 
     def _encode_target(self, y, stats, fit=False):
         """Node-wise window units, standardised; the model's columns only."""
-        if fit:
-            self._fit_layout(y.shape[1])
         if stats is not None:
             loc, scale = self._column_stats(stats, self._column_nodes)
             y = (y - loc) / scale
@@ -563,35 +592,6 @@ class TreeLSTMRegressor(SequenceRegressor):
         return nodes.reshape(len(y), -1)
 
     # ------------------------------------------------------------ internals
-
-    def _fit_layout(self, n_outputs):
-        """Resolve the tree and how target columns map to nodes and steps."""
-        n_nodes = self._sequence_shape[-1]
-        self.hierarchy_ = _as_hierarchy(self.hierarchy, n_nodes)
-        h = self.hierarchy_
-        if self._y_1d:
-            if self.coherent:
-                raise ValueError(
-                    "coherent=True needs every node's target, y of shape (n_samples, "
-                    f"n_nodes * horizon) with n_nodes={n_nodes}, but y is 1-D (the root "
-                    "only). Pass every node's next values, or set coherent=False.")
-            self.horizon_ = 1
-            self._output_nodes = np.array([h.root])
-        else:
-            if n_outputs % n_nodes:
-                raise ValueError(
-                    f"y has {n_outputs} columns, which is not a multiple of the "
-                    f"{n_nodes} nodes. Pass y of shape (n_samples, n_nodes * horizon), "
-                    "node-major (column j * horizon + k is node j, step k + 1), or a "
-                    "1-D y for the root alone.")
-            self.horizon_ = n_outputs // n_nodes
-            self._output_nodes = h.leaves if self.coherent else np.arange(n_nodes)
-        target_nodes = np.array([h.root]) if self._y_1d else np.arange(n_nodes)
-        self._column_nodes = np.repeat(target_nodes, self.horizon_)
-        # target column of each model output (the target's columns are node-major)
-        self._model_columns = np.arange(1) if self._y_1d else (
-            self.horizon_ * self._output_nodes[:, np.newaxis]
-            + np.arange(self.horizon_)).ravel()
 
     @staticmethod
     def _column_stats(stats, nodes):

@@ -9,8 +9,6 @@ rows of the input that end at ``t``. Because the number of rows never changes,
 :func:`forecast_xy` builds the ``(X, y)`` pair for h-step-ahead forecasting.
 """
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
@@ -18,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import Interval, Options, check_params
+from ._validation import Interval, Options, check_args, check_params
 
 __all__ = ["Windower", "forecast_xy"]
 
@@ -205,6 +203,11 @@ class Windower(TransformerMixin, BaseEstimator):
         return tags
 
 
+def _float_dtype(frame):
+    """float32 when every column of ``frame`` is float32, else float64."""
+    return np.float32 if all(dt == np.float32 for dt in frame.dtypes) else np.float64
+
+
 def forecast_xy(series, *, horizon=1, exog=None):
     """Build ``(X, y)`` for forecasting the next ``horizon`` values of a series.
 
@@ -228,7 +231,8 @@ def forecast_xy(series, *, horizon=1, exog=None):
     Returns
     -------
     X : ndarray of shape (n_samples - horizon, 1 + n_exog) or DataFrame
-        Inputs; a DataFrame (index kept) when ``series`` is a pandas object.
+        Inputs, float32 when every input column is float32 (memory is not
+        doubled), else float64; a DataFrame (index kept) when ``series`` is a pandas object.
     y : ndarray of shape (n_samples - horizon, horizon) or DataFrame
         Targets; column ``k`` is ``k + 1`` steps ahead (named ``name_t+k``).
 
@@ -251,9 +255,7 @@ def forecast_xy(series, *, horizon=1, exog=None):
            [3., 4.],
            [4., 5.]])
     """
-    if (not isinstance(horizon, numbers.Integral) or isinstance(horizon, bool)
-            or horizon < 1):
-        raise ValueError(f"horizon must be an int >= 1, got {horizon!r}.")
+    check_args("forecast_xy", horizon=(horizon, Interval(int, 1)))
     is_pandas = isinstance(series, (pd.Series, pd.DataFrame))
     frame = series.to_frame() if isinstance(series, pd.Series) else pd.DataFrame(series)
     if frame.shape[1] != 1:
@@ -262,7 +264,8 @@ def forecast_xy(series, *, horizon=1, exog=None):
             "column as series and the others as exog."
         )
     name = str(frame.columns[0]) if is_pandas else "y"
-    values = frame.to_numpy(dtype=np.float64)
+    dtype = _float_dtype(frame)
+    values = frame.to_numpy(dtype=dtype)
     n = len(values)
     if not np.isfinite(values).all():
         raise ValueError("series contains NaN or infinity; fill or drop those values first.")
@@ -281,10 +284,11 @@ def forecast_xy(series, *, horizon=1, exog=None):
         if not is_pandas or not isinstance(exog, (pd.Series, pd.DataFrame)):
             exog_frame.index = frame.index
         frame = pd.concat([frame.set_axis([name], axis=1), exog_frame], axis=1)
+        dtype = _float_dtype(frame)
     steps = [values[k + 1: n - horizon + k + 1, 0] for k in range(horizon)]
     y = np.column_stack(steps)                          # (n - h, h)
     X = frame.iloc[: n - horizon]                       # (n - h, 1 + n_exog)
     if not is_pandas:
-        return X.to_numpy(dtype=np.float64), y
+        return X.to_numpy(dtype=dtype), y.astype(dtype, copy=False)
     y = pd.DataFrame(y, index=X.index, columns=[f"{name}_t+{k + 1}" for k in range(horizon)])
     return X, y

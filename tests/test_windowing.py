@@ -127,7 +127,8 @@ def test_forecast_xy_pandas_keeps_index_and_names():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"series": np.arange(3.0), "horizon": 3}, "too short to forecast horizon=3"),
-    ({"series": np.arange(5.0), "horizon": 0}, "horizon must be an int >= 1"),
+    ({"series": np.arange(5.0), "horizon": 0},
+     r"forecast_xy: invalid value horizon=0; expected an int in \[1, inf\]"),
     ({"series": np.ones((5, 2))}, "series must be one column"),
     ({"series": np.array([1.0, np.nan, 2.0])}, "NaN or infinity"),
     ({"series": np.arange(5.0), "exog": np.ones((4, 1))}, "exog has 4 rows but series has 5"),
@@ -135,3 +136,14 @@ def test_forecast_xy_pandas_keeps_index_and_names():
 def test_forecast_xy_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         forecast_xy(**kwargs)
+
+
+def test_forecast_xy_keeps_float32():
+    X, y = forecast_xy(np.arange(10, dtype=np.float32), horizon=2,
+                       exog=np.ones((10, 1), dtype=np.float32))
+    assert X.dtype == y.dtype == np.float32
+    frame_X, frame_y = forecast_xy(pd.Series(np.arange(10, dtype=np.float32), name="s"))
+    assert list(frame_X.dtypes) == list(frame_y.dtypes) == [np.float32]
+    # a float64 column anywhere keeps float64, so no precision is lost
+    X64, y64 = forecast_xy(np.arange(10, dtype=np.float32), exog=np.ones((10, 1)))
+    assert X64.dtype == y64.dtype == np.float64
