@@ -13,9 +13,14 @@ name               frequency  length  what
 ``us_employment``  monthly    120     US jobs by supersector, 2006-2015 (a tree)
 =================  =========  ======  ==========================================
 
-:func:`make_hierarchical_sales` and :func:`load_us_employment` return series
-together with the hierarchy that links them, for
-:class:`sklstm.tree.TreeLSTMRegressor`.
+:func:`make_hierarchical_sales` and :func:`load_us_employment` return the same
+kind of pair: a DataFrame with one column per node, in the order of
+:attr:`Hierarchy.nodes <sklstm.hierarchy.Hierarchy>`, and the
+:class:`~sklstm.hierarchy.Hierarchy` that links the columns, ready for
+:class:`~sklstm.TreeLSTMRegressor`.
+
+The generators check their arguments with the rules and wording of the
+estimators' parameters (:func:`sklstm._validation.check_args`).
 """
 
 from importlib import resources
@@ -23,6 +28,9 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
+
+from ._validation import Interval, Options, check_args
+from .hierarchy import Hierarchy
 
 __all__ = [
     "DATASETS",
@@ -147,11 +155,13 @@ def make_seasonal_series(n_samples=500, *, period=12, trend=0.0, noise=0.1,
     >>> make_seasonal_series(100, n_features=2, random_state=0).shape
     (100, 2)
     """
-    for name, value in [("n_samples", n_samples), ("n_features", n_features)]:
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
-    if not period > 0:
-        raise ValueError(f"period must be > 0, got {period!r}.")
+    check_args("make_seasonal_series",
+               n_samples=(n_samples, Interval(int, 1)),
+               period=(period, Interval(float, 0, closed="neither",
+                                        reason="the seasonal period in samples")),
+               trend=(trend, Interval(float)),
+               noise=(noise, Interval(float, 0)),
+               n_features=(n_features, Interval(int, 1)))
     rng = check_random_state(random_state)
     t = np.arange(n_samples)[:, np.newaxis]
     phase = rng.uniform(0, 2 * np.pi, size=n_features)
@@ -195,6 +205,13 @@ def make_moving_blobs(n_samples=500, *, n_timesteps=6, grid=16, sigma=1.5, speed
     >>> X.shape, y.shape
     ((4, 5, 8, 8), (4, 8, 8))
     """
+    check_args("make_moving_blobs",
+               n_samples=(n_samples, Interval(int, 1)),
+               n_timesteps=(n_timesteps, Interval(int, 1)),
+               grid=(grid, Interval(int, 1)),
+               sigma=(sigma, Interval(float, 0, closed="neither")),
+               speed=(speed, Interval(float, 0)),
+               noise=(noise, Interval(float, 0)))
     rng = check_random_state(random_state)
     angle = rng.uniform(0, 2 * np.pi, size=n_samples)
     velocity = speed * np.stack([np.cos(angle), np.sin(angle)], axis=1)      # (n, 2)
@@ -270,36 +287,40 @@ def make_hierarchical_sales(n_categories=3, n_products_per_category=4, n_periods
     -------
     sales : pandas.DataFrame of shape (n_periods, n_nodes)
         Daily ``DatetimeIndex``; the columns are the nodes in the order of
-        :meth:`sklstm.tree.Hierarchy.from_levels` applied to ``levels``:
-        ``"total"``, the categories ``"c0", "c1", ...``, then the products
-        ``"c0_p0", "c0_p1", ...`` category by category.
+        ``hierarchy.nodes``: ``"total"``, the categories ``"c0", "c1", ...``,
+        then the products ``"c0_p0", "c0_p1", ...`` category by category.
         ``n_nodes = 1 + n_categories * (1 + n_products_per_category)``.
-    levels : pandas.DataFrame of shape (n_leaves, 2)
-        Columns ``"category"`` and ``"product"``, one row per product: pass it
-        as ``TreeLSTMRegressor(hierarchy=levels)``.
+    hierarchy : sklstm.hierarchy.Hierarchy
+        The tree, with levels ``("total", "category", "product")``; pass it
+        as ``TreeLSTMRegressor(hierarchy=hierarchy)``.
 
     Examples
     --------
     >>> from sklstm.datasets import make_hierarchical_sales
-    >>> sales, levels = make_hierarchical_sales(2, 3, n_periods=100, random_state=0)
+    >>> sales, hierarchy = make_hierarchical_sales(2, 3, n_periods=100, random_state=0)
     >>> sales.shape
     (100, 9)
     >>> list(sales.columns[:4])
     ['total', 'c0', 'c1', 'c0_p0']
-    >>> levels.iloc[0].tolist()
-    ['c0', 'c0_p0']
+    >>> hierarchy.levels
+    ('total', 'category', 'product')
+    >>> hierarchy.level_of("c0_p0")
+    'product'
     >>> bool(abs(sales["total"] - sales[["c0", "c1"]].sum(axis=1)).max() < 1e-9)
     True
     """
-    for name, value in [("n_categories", n_categories),
-                        ("n_products_per_category", n_products_per_category),
-                        ("n_periods", n_periods)]:
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
-    for name, value in [("shock_rate", shock_rate), ("promo_rate", promo_rate)]:
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{name} is a daily probability and must be in [0, 1], "
-                             f"got {value!r}.")
+    probability = "a daily probability"
+    check_args("make_hierarchical_sales",
+               n_categories=(n_categories, Interval(int, 1)),
+               n_products_per_category=(n_products_per_category, Interval(int, 1)),
+               n_periods=(n_periods, Interval(int, 1)),
+               trend=(trend, Interval(float)),
+               weekly=(weekly, Interval(float, 0)),
+               yearly=(yearly, Interval(float, 0)),
+               shock_rate=(shock_rate, Interval(float, 0, 1, reason=probability)),
+               promo_rate=(promo_rate, Interval(float, 0, 1, reason=probability)),
+               noise=(noise, Interval(float, 0)),
+               nonnegative=(nonnegative, Options([True, False])))
     rng = check_random_state(random_state)
     C, P, T = n_categories, n_products_per_category, n_periods
     t = np.arange(T)
@@ -336,9 +357,13 @@ def make_hierarchical_sales(n_categories=3, n_products_per_category=4, n_periods
     index = pd.date_range(start, periods=T, freq="D", name="date")
     sales = pd.DataFrame(np.hstack([total, categories, products]), index=index,
                          columns=["total"] + cat_names + prod_names)
-    levels = pd.DataFrame({"category": [cat_names[c] for c in cat], "product": prod_names})
-    return sales, levels
+    hierarchy = Hierarchy.from_levels(
+        pd.DataFrame({"category": [cat_names[c] for c in cat], "product": prod_names}))
+    return sales, hierarchy
 
+
+#: The level names of :func:`load_us_employment`'s tree, by depth.
+US_EMPLOYMENT_LEVELS = ("total", "domain", "supersector", "sector")
 
 #: The tree of :func:`load_us_employment`: (node, parent), parents listed first.
 US_EMPLOYMENT_TREE = [
@@ -391,11 +416,12 @@ def load_us_employment():
         |       leisure_and_hospitality, other_services
         `-- government
 
-    The leaves sit at depths 1 to 3. The published file also has
-    ``private`` (goods + private services) and ``service_providing``
-    (private services + government): they regroup the same children in a
-    second way, which a tree cannot hold, so they are left out (as is
-    ``nonfarm_change``); :func:`load_series` ``("us_employment")`` returns
+    The leaves sit at depths 1 to 3. The levels, by depth, are named
+    ``"total"``, ``"domain"``, ``"supersector"`` and ``"sector"``. The
+    published file also has ``private`` (goods + private services) and
+    ``service_providing`` (private services + government): they regroup the
+    same children in a second way, which a tree cannot hold, so they are
+    left out (as is ``nonfarm_change``); :func:`load_series` ``("us_employment")`` returns
     every column. The sums are exact except for
     ``trade_transportation_utilties``, whose four parts are published with
     one decimal and add up to it within 0.5 (2e-5 relative).
@@ -405,8 +431,9 @@ def load_us_employment():
     employment : pandas.DataFrame of shape (120, 20)
         Monthly ``DatetimeIndex``; columns are the nodes in the order of
         ``hierarchy.nodes`` (parents before their children).
-    hierarchy : sklstm.tree.Hierarchy
-        The tree; pass it as ``TreeLSTMRegressor(hierarchy=hierarchy)``.
+    hierarchy : sklstm.hierarchy.Hierarchy
+        The tree; pass it as ``TreeLSTMRegressor(hierarchy=hierarchy)``. The
+        same pair as :func:`make_hierarchical_sales` returns.
 
     Examples
     --------
@@ -416,13 +443,14 @@ def load_us_employment():
     ((120, 20), 15)
     >>> list(employment.columns[:4])
     ['nonfarm', 'goods_producing', 'private_service_providing', 'government']
+    >>> hierarchy.level_of("retail_trade")
+    'sector'
     >>> bool(abs(employment.to_numpy()[:, hierarchy.leaves] @ hierarchy.S.T
     ...          - employment.to_numpy()).max() < 0.51)
     True
     """
-    from .tree import Hierarchy
-
     names = [name for name, _ in US_EMPLOYMENT_TREE]
     parents = [-1 if parent is None else names.index(parent)
                for _, parent in US_EMPLOYMENT_TREE]
-    return load_series("us_employment")[names], Hierarchy(parents, names=names)
+    hierarchy = Hierarchy(parents, names=names, levels=US_EMPLOYMENT_LEVELS)
+    return load_series("us_employment")[names], hierarchy

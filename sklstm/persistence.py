@@ -430,7 +430,9 @@ class _Writer:
                                          "has_gauss": int(has_gauss), "gauss": float(gauss)}}
         if isinstance(value, Hierarchy):
             return {"__hierarchy__": {"parents": self.value(value.parents, f"{where}.parents"),
-                                      "names": self.value(value.nodes, f"{where}.names")}}
+                                      "names": self.value(value.nodes, f"{where}.names"),
+                                      "levels": self.value(list(value.levels),
+                                                           f"{where}.levels")}}
         if isinstance(value, pd.DataFrame):
             split = value.to_dict(orient="split")
             return {"__dataframe__": {key: self.value(split[key], f"{where}.{key}")
@@ -690,7 +692,9 @@ class _Reader:
         parents = self.value(content["parents"], f"{where}.parents")
         names = self.value(content["names"], f"{where}.names")
         try:
-            return Hierarchy(parents, names=names)
+            levels = (self.value(content["levels"], f"{where}.levels")
+                      if "levels" in content else None)
+            return Hierarchy(parents, names=names, levels=levels)
         except (ValueError, TypeError) as error:
             self.fail(where, f"invalid hierarchy ({error}). {_FIX}")
 

@@ -1,360 +1,32 @@
-"""Hierarchies of series and ``TreeLSTMRegressor``, a Tree-LSTM over them.
+"""``TreeLSTMRegressor``: a Tree-LSTM forecaster of every node of a hierarchy.
 
 A *hierarchy* is a tree of series in which a parent is the sum of its
-children: total sales -> category sales -> product sales. :class:`Hierarchy`
-checks and holds the tree (node names and order, depths, leaves, the summing
-matrix and the DGL graph); :class:`TreeLSTMRegressor` forecasts every node
-with the cell of Tai et al. (2015) run over it.
+children: total sales -> category sales -> product sales.
+:class:`~sklstm.hierarchy.Hierarchy` checks and holds the tree and its
+topology; :class:`TreeLSTMRegressor` forecasts every node with the cell of
+Tai et al. (2015) run over it.
 
 Node order is the contract between the two: column ``j`` of the sales matrix
 (and channel ``j`` of the windows ``X``) is node ``j`` of the hierarchy,
-``Hierarchy.nodes[j]``.
+``Hierarchy.nodes[j]``. ``Hierarchy`` is importable from here too.
 """
-
 
 import numpy as np
 import pandas as pd
 
 from ._validation import Options
-from ._window_norm import (channel_stats, choose_window_norm, normalize_windows,
-                           standardize_channels, window_stats)
+from ._window_norm import (
+    channel_stats,
+    choose_window_norm,
+    normalize_windows,
+    standardize_channels,
+    window_stats,
+)
 from .base import SequenceRegressor
-from .nn.tree import TreeLSTMNet, child_positions, import_dgl, tree_depths, tree_heights
+from .hierarchy import Hierarchy
+from .nn.tree import TreeLSTMNet, import_dgl
 
 __all__ = ["Hierarchy", "TreeLSTMRegressor"]
-
-
-def _fix(text):
-    return f"{text} Pass a parent array (parents[j] = index of node j's parent, -1 for " \
-           "the single root) or a DataFrame of levels (one row per leaf)."
-
-
-class Hierarchy:
-    """A tree of series whose parents are the sums of their children.
-
-    Nodes are numbered ``0 .. n_nodes - 1``; node ``j`` is column ``j`` of the
-    sales matrix and channel ``j`` of the windows that
-    :class:`TreeLSTMRegressor` reads. Build one from a parent array (this
-    constructor), from a DataFrame of levels (:meth:`from_levels`), or as a
-    star (:meth:`star`).
-
-    Parameters
-    ----------
-    parents : array-like of int, shape (n_nodes,)
-        ``parents[j]`` is the index of node ``j``'s parent; exactly one node,
-        the root, has ``-1``. The links must form a tree (no cycles).
-    names : array-like of str, shape (n_nodes,), optional
-        Node names; default ``"node0"``, ``"node1"``, ...
-
-    Attributes
-    ----------
-    parents : ndarray of int, shape (n_nodes,)
-        The parent array.
-    nodes : ndarray of str, shape (n_nodes,)
-        Node names, in node order (the order of the sales columns).
-    levels : ndarray of int, shape (n_nodes,)
-        Depth of each node: 0 for the root, 1 for its children, ...
-    root : int
-        Index of the root.
-    leaves : ndarray of int, shape (n_leaves,)
-        Indices of the nodes without children, in node order.
-    S : ndarray of float, shape (n_nodes, n_leaves)
-        Summing matrix: ``S[i, l] = 1`` when leaf ``leaves[l]`` is node ``i``
-        or lies below it, so that ``S @ leaf_values`` gives every node.
-    bottom_up : list of ndarray of int
-        Nodes grouped by height (leaves first): every child comes in an
-        earlier group than its parent. The frontiers of a bottom-up
-        ``prop_nodes`` pass.
-    top_down : list of ndarray of int
-        Nodes grouped by depth (the root first), for a top-down pass.
-    n_nodes, n_leaves : int
-    max_children : int
-        The largest number of children of a node (``N`` of an N-ary cell).
-
-    Raises
-    ------
-    ValueError
-        For an empty array, non-integer entries, indices out of range, no
-        root, several roots or a cycle; the message says how to fix it.
-
-    See Also
-    --------
-    TreeLSTMRegressor : forecasts every node of a hierarchy.
-
-    Examples
-    --------
-    >>> from sklstm.tree import Hierarchy
-    >>> h = Hierarchy([-1, 0, 0, 1, 1, 2], names=["total", "A", "B", "a1", "a2", "b1"])
-    >>> h.leaves
-    array([3, 4, 5])
-    >>> h.levels
-    array([0, 1, 1, 2, 2, 2])
-    >>> h.S.astype(int)
-    array([[1, 1, 1],
-           [1, 1, 0],
-           [0, 0, 1],
-           [1, 0, 0],
-           [0, 1, 0],
-           [0, 0, 1]])
-    >>> h.aggregate([1.0, 2.0, 3.0])       # every node from the leaves
-    array([6., 3., 3., 1., 2., 3.])
-    """
-
-    def __init__(self, parents, names=None):
-        self.parents = self._check_parents(parents)
-        n = len(self.parents)
-        if names is None:
-            names = [f"node{j}" for j in range(n)]
-        names = np.asarray([str(name) for name in names], dtype=object)
-        if len(names) != n:
-            raise ValueError(f"Hierarchy got {len(names)} names for {n} nodes; give one "
-                             "name per entry of the parent array.")
-        if len(set(names)) != n:
-            dupes = sorted({x for x in names if list(names).count(x) > 1})
-            raise ValueError(f"Hierarchy node names must be unique; {dupes} appear more "
-                             "than once.")
-        self.nodes = names
-        self.root = int(np.flatnonzero(self.parents == -1)[0])
-        self.levels = tree_depths(self.parents)
-        counts = np.bincount(self.parents[self.parents >= 0], minlength=n)
-        self.leaves = np.flatnonzero(counts == 0)
-        self.max_children = int(counts.max(initial=0))
-        self.S = self._summing_matrix()
-        heights = tree_heights(self.parents)
-        self.bottom_up = [np.flatnonzero(heights == h) for h in range(heights.max() + 1)]
-        self.top_down = [np.flatnonzero(self.levels == d)
-                         for d in range(self.levels.max() + 1)]
-        self._graph = None
-
-    # ------------------------------------------------------------ builders
-
-    @classmethod
-    def from_levels(cls, levels, *, root="total"):
-        """Build a hierarchy from a DataFrame of levels, one row per leaf.
-
-        Columns go from the top level to the bottom one, for example
-        ``["category", "product"]``: each row names a leaf (last column) and
-        its ancestors. The nodes are numbered
-
-        1. the root, named ``root``;
-        2. the distinct values of the first column, in order of first
-           appearance;
-        3. those of each further column in turn, the last column's values
-           (the leaves) in row order.
-
-        So with two levels the sales columns are ``[total, categories...,
-        products...]``, ``Hierarchy.nodes`` in that order.
-
-        Parameters
-        ----------
-        levels : pandas.DataFrame of shape (n_leaves, n_levels)
-            One row per leaf, one column per level, top level first.
-        root : str, default="total"
-            Name of the root node.
-
-        Returns
-        -------
-        hierarchy : Hierarchy
-
-        Raises
-        ------
-        ValueError
-            If the frame is empty or has missing values, a leaf has several
-            rows, a node appears under two parents, or a name is used at two
-            levels.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from sklstm.tree import Hierarchy
-        >>> levels = pd.DataFrame({"category": ["food", "food", "toys"],
-        ...                        "product": ["apple", "bread", "ball"]})
-        >>> h = Hierarchy.from_levels(levels)
-        >>> list(h.nodes)
-        ['total', 'food', 'toys', 'apple', 'bread', 'ball']
-        >>> h.parents
-        array([-1,  0,  0,  1,  1,  2])
-        """
-        if not isinstance(levels, pd.DataFrame):
-            raise TypeError(f"from_levels expects a pandas DataFrame, got "
-                            f"{type(levels).__name__}.")
-        if levels.shape[0] == 0 or levels.shape[1] == 0:
-            raise ValueError(
-                f"hierarchy is empty: the levels DataFrame has shape {levels.shape}. Give "
-                "one row per leaf and one column per level, e.g. columns "
-                "['category', 'product'].")
-        if levels.isna().any().any():
-            raise ValueError(
-                "hierarchy levels have missing values; every row must name the leaf "
-                "and all of its ancestors.")
-        frame = levels.astype(str)
-        leaf_col = frame.columns[-1]
-        repeated = frame[leaf_col][frame[leaf_col].duplicated()]
-        if len(repeated):
-            leaf = repeated.iloc[0]
-            owners = list(dict.fromkeys(frame.loc[frame[leaf_col] == leaf].iloc[:, -2]))\
-                if frame.shape[1] > 1 else []
-            where = f" under {owners}" if len(owners) > 1 else ""
-            raise ValueError(
-                f"leaf {leaf!r} appears in several rows{where}; a leaf has one parent. "
-                "Give one row per leaf, and give leaves that share a name under "
-                "different parents distinct names (e.g. 'category/product').")
-        names = [str(root)]
-        parent_of = {}
-        index = {str(root): 0}
-        level_of = {str(root): None}
-        for depth, col in enumerate(frame.columns):
-            above = frame.columns[depth - 1] if depth else None
-            for _, row in frame.iterrows():
-                name = row[col]
-                parent = row[above] if above is not None else str(root)
-                if name in level_of and level_of[name] != col:
-                    raise ValueError(
-                        f"node name {name!r} is used at two levels ({level_of[name]!r} "
-                        f"and {col!r}); node names must be unique across levels. "
-                        "Rename one of them.")
-                if name in parent_of:
-                    if parent_of[name] != parent:
-                        raise ValueError(
-                            f"{col} {name!r} appears under two parents, {parent_of[name]!r} "
-                            f"and {parent!r}; in a hierarchy every node has one parent. "
-                            "Give the two nodes distinct names (e.g. 'parent/name').")
-                    continue
-                parent_of[name] = parent
-                level_of[name] = col
-                index[name] = len(names)
-                names.append(name)
-        parents = [-1] + [index[parent_of[name]] for name in names[1:]]
-        return cls(parents, names=names)
-
-    @classmethod
-    def star(cls, n_nodes):
-        """Node 0 is the root and nodes 1 to n_nodes - 1 are its leaves.
-
-        Parameters
-        ----------
-        n_nodes : int
-            Number of nodes (1 gives a root alone).
-
-        Returns
-        -------
-        hierarchy : Hierarchy
-
-        Examples
-        --------
-        >>> Hierarchy.star(4).parents
-        array([-1,  0,  0,  0])
-        """
-        return cls([-1] + [0] * (int(n_nodes) - 1), names=[f"node{j}" for j in range(n_nodes)])
-
-    # ------------------------------------------------------------- queries
-
-    @property
-    def n_nodes(self):
-        return len(self.parents)
-
-    @property
-    def n_leaves(self):
-        return len(self.leaves)
-
-    @property
-    def child_positions(self):
-        """Rank of each node among its siblings (the N-ary cell's child slot)."""
-        return child_positions(self.parents)
-
-    @property
-    def graph(self):
-        """The tree as a DGL graph with edges child -> parent (built on first use).
-
-        Requires DGL (the ``tree`` extra).
-        """
-        if self._graph is None:
-            dgl = import_dgl()
-            import torch
-            child = np.flatnonzero(self.parents >= 0)
-            self._graph = dgl.graph(
-                (torch.from_numpy(child), torch.from_numpy(self.parents[child])),
-                num_nodes=self.n_nodes)
-        return self._graph
-
-    def aggregate(self, leaf_values):
-        """Every node's value from the leaves' values, through ``S``.
-
-        Parameters
-        ----------
-        leaf_values : array-like of shape (..., n_leaves)
-
-        Returns
-        -------
-        values : ndarray of shape (..., n_nodes)
-        """
-        return np.asarray(leaf_values, dtype=np.float64) @ self.S.T
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_graph"] = None
-        return state
-
-    def __repr__(self):
-        return (f"Hierarchy(n_nodes={self.n_nodes}, n_leaves={self.n_leaves}, "
-                f"depth={int(self.levels.max())})")
-
-    # ----------------------------------------------------------- internals
-
-    @staticmethod
-    def _check_parents(parents):
-        array = np.asarray(parents)
-        if array.ndim != 1:
-            raise ValueError(_fix(
-                f"hierarchy parent array must be 1-D, got shape {array.shape}."))
-        if array.size == 0:
-            raise ValueError(_fix("hierarchy is empty: the parent array has no nodes."))
-        if array.dtype.kind not in "iuf" or (
-                array.dtype.kind == "f" and not np.all(np.isfinite(array)
-                                                        & (array == np.round(array)))):
-            raise ValueError(_fix(
-                f"hierarchy parent indices must be integers, got {list(array[:6])}"
-                f"{' ...' if array.size > 6 else ''} (dtype {array.dtype})."))
-        array = array.astype(np.int64)
-        n = len(array)
-        bad = np.flatnonzero((array < -1) | (array >= n))
-        if len(bad):
-            j = int(bad[0])
-            raise ValueError(_fix(
-                f"hierarchy parent index out of range: parents[{j}] = {array[j]}, but "
-                f"there are {n} nodes, so a parent must be in [0, {n - 1}] (or -1 for "
-                "the root)."))
-        roots = np.flatnonzero(array == -1)
-        if len(roots) == 0:
-            raise ValueError(_fix(
-                "hierarchy has no root: no entry of the parent array is -1."))
-        if len(roots) > 1:
-            raise ValueError(_fix(
-                f"hierarchy has several roots: nodes {roots.tolist()} all have parent -1, "
-                "but a tree has exactly one. Add a total node as their common parent, or "
-                "attach all but one of them to another node."))
-        for j in range(n):                      # a walk up from j must reach the root
-            seen = [j]
-            k = array[j]
-            while k != -1 and len(seen) <= n:
-                if k in seen:
-                    cycle = seen[seen.index(k):] + [k]
-                    raise ValueError(_fix(
-                        "hierarchy has a cycle: " + " -> ".join(map(str, cycle))
-                        + " (each arrow goes from a node to its parent); every node "
-                        "must lead up to the root."))
-                seen.append(k)
-                k = array[k]
-        return array
-
-    def _summing_matrix(self):
-        S = np.zeros((self.n_nodes, len(self.leaves)))
-        for l, leaf in enumerate(self.leaves):
-            k = leaf
-            while k != -1:
-                S[k, l] = 1.0
-                k = self.parents[k]
-        return S
 
 
 def _is_hierarchy_like(value):
@@ -409,13 +81,14 @@ class TreeLSTMRegressor(SequenceRegressor):
 
     Parameters
     ----------
-    hierarchy : None, array-like of int, pandas.DataFrame or Hierarchy, default=None
+    hierarchy : None, array-like of int, DataFrame or Hierarchy, default=None
         The tree. A parent array (``parents[j]`` is node ``j``'s parent,
-        ``-1`` for the root), a DataFrame of levels with one row per leaf
-        (see :meth:`Hierarchy.from_levels` for the node order it implies), or
-        a :class:`Hierarchy`. ``None`` builds a star: node 0 is the root and
-        every other node a leaf under it. Checked in ``fit``; a bad tree, or
-        one whose node count is not ``X.shape[2]``, raises ``ValueError``.
+        ``-1`` for the root), a DataFrame with one column per level below the
+        root and one row per leaf (see :meth:`Hierarchy.from_levels` for the
+        node order it implies), or a :class:`Hierarchy`. ``None`` builds a
+        star: node 0 is the root and every other node a leaf under it.
+        Checked in ``fit``; a bad tree, or one whose node count is not
+        ``X.shape[2]``, raises ``ValueError``.
     cell : {"childsum", "nary"}, default="childsum"
         Child-Sum Tree-LSTM (any number of children, order-free) or N-ary
         Tree-LSTM (one set of recurrent weights per child position, ``N`` =
@@ -450,7 +123,7 @@ class TreeLSTMRegressor(SequenceRegressor):
 
     See Also
     --------
-    Hierarchy : builds and checks the tree.
+    sklstm.Hierarchy : builds and checks the tree.
     sklstm.datasets.make_hierarchical_sales : synthetic hierarchical sales.
     sklstm.Windower : turns the sales matrix into windows.
 
@@ -538,7 +211,7 @@ class TreeLSTMRegressor(SequenceRegressor):
 
     def _build_module(self, input_shape, n_outputs):
         return TreeLSTMNet(
-            self.hierarchy_.parents, self.hidden_size, self.horizon_,
+            self.hierarchy_, self.hidden_size, self.horizon_,
             output_nodes=self._output_nodes, cell=self.cell, direction=self.direction,
             num_layers=self.num_layers, dropout=self.dropout,
         )

@@ -1,9 +1,10 @@
-"""TreeLSTMRegressor and Hierarchy: the cells' equations, the tree checks,
-coherence, per-node window units, skill on hierarchical sales, and sklearn's
-estimator checks."""
+"""TreeLSTMRegressor: the cells' equations, the network's batching, the
+regressor's layouts and errors, coherence, per-node window units, direction,
+and skill on hierarchical sales against the strongest naive forecast.
+
+The Hierarchy itself is tested in test_hierarchy.py, without DGL."""
 
 import pickle
-import subprocess
 import sys
 
 import numpy as np
@@ -11,15 +12,21 @@ import pandas as pd
 import pytest
 import torch
 
-from sklstm import LSTMRegressor, Windower
+from sklstm import (
+    Hierarchy,
+    LastValueRegressor,
+    LSTMRegressor,
+    SeasonalNaiveRegressor,
+    Windower,
+    WindowMeanRegressor,
+)
 from sklstm.datasets import make_hierarchical_sales
-from sklstm.tree import Hierarchy, TreeLSTMRegressor
+from sklstm.tree import TreeLSTMRegressor
 
-dgl = pytest.importorskip("dgl")
+dgl = pytest.importorskip("dgl", reason="needs the tree extra: "
+                                        "pip install -c constraints.txt -e '.[tree]'")
 
-from sklstm.nn.tree import (ChildSumTreeLSTMCell, NaryTreeLSTMCell,  # noqa: E402
-                            TreeLSTMNet)
-
+from sklstm.nn.tree import ChildSumTreeLSTMCell, NaryTreeLSTMCell, TreeLSTMNet  # noqa: E402
 
 # --------------------------------------------------------------------------
 # the cells against the paper's equations, computed independently in NumPy
@@ -102,8 +109,7 @@ def nary_reference(cell, x, children, n_ary):
 
 def run_cell(cell, parents, x):
     h = Hierarchy(parents)
-    g = h.graph
-    g.ndata["pos"] = torch.from_numpy(h.child_positions)
+    g = h.graph                                   # carries the child positions, "pos"
     frontiers = [torch.from_numpy(f) for f in h.bottom_up]
     out_h, out_c = cell(g, torch.from_numpy(x).float(), frontiers)
     return out_h.detach().numpy(), out_c.detach().numpy()
@@ -144,95 +150,41 @@ def test_nary_pads_missing_children_with_zeros_and_tells_positions_apart():
     nary_root = run_cell(cell, [-1, 0, 0], x[:3])[0][0]
     assert not np.allclose(nary_root, run_cell(cell, [-1, 0, 0], swapped)[0][0])
     child_sum = ChildSumTreeLSTMCell(3, 4)
+    # the children's states are summed in the other order: float32 rounding only
     np.testing.assert_allclose(run_cell(child_sum, [-1, 0, 0], x[:3])[0][0],
-                               run_cell(child_sum, [-1, 0, 0], swapped)[0][0], rtol=1e-6)
+                               run_cell(child_sum, [-1, 0, 0], swapped)[0][0],
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_net_samples_are_independent_and_graphs_are_cached():
     torch.manual_seed(0)
-    net = TreeLSTMNet([-1, 0, 0, 1, 1], hidden_size=6, horizon=2, direction="both")
+    h = Hierarchy([-1, 0, 0, 1, 1])
+    net = TreeLSTMNet(h, hidden_size=6, horizon=2, direction="both")
     x = torch.randn(5, 7, 5)
     y = net(x)
     assert y.shape == (5, 10)
+    # another batch shape: float32 tolerances (torch's defaults for float32)
     torch.testing.assert_close(net(x[:2]), y[:2])
     assert {key[0] for key in net._graphs} == {5, 2}
+    (graph, up), (graph_down, down) = net._graphs[(5, "cpu")]
+    assert graph.num_nodes() == 25 and graph.ndata["pos"].tolist() == \
+        h.child_positions.tolist() * 5
+    assert [f.tolist() for f in up[:2]] == [[2, 3, 4, 7, 8, 9, 12, 13, 14, 17, 18, 19,
+                                             22, 23, 24], [1, 6, 11, 16, 21]]
+    assert [f.tolist() for f in down[:2]] == [[0, 5, 10, 15, 20], [1, 2, 6, 7, 11, 12, 16,
+                                                                    17, 21, 22]]
     clone = pickle.loads(pickle.dumps(net))
     assert clone._graphs == {}
-    torch.testing.assert_close(clone(x), y)
+    torch.testing.assert_close(clone(x), y, rtol=0, atol=0)      # the same computation
 
 
-# --------------------------------------------------------------------------
-# Hierarchy
-# --------------------------------------------------------------------------
-
-
-def test_from_levels_orders_root_then_levels_and_builds_S():
-    levels = pd.DataFrame({"category": ["food", "toys", "food"],
-                           "product": ["apple", "ball", "bread"]})
-    h = Hierarchy.from_levels(levels)
-    assert list(h.nodes) == ["total", "food", "toys", "apple", "ball", "bread"]
-    np.testing.assert_array_equal(h.parents, [-1, 0, 0, 1, 2, 1])
-    np.testing.assert_array_equal(h.levels, [0, 1, 1, 2, 2, 2])
-    np.testing.assert_array_equal(h.leaves, [3, 4, 5])
-    np.testing.assert_array_equal(h.S, [[1, 1, 1], [1, 0, 1], [0, 1, 0],
-                                        [1, 0, 0], [0, 1, 0], [0, 0, 1]])
-    assert h.max_children == 2 and h.root == 0
-    assert [f.tolist() for f in h.bottom_up] == [[3, 4, 5], [1, 2], [0]]
-    assert [f.tolist() for f in h.top_down] == [[0], [1, 2], [3, 4, 5]]
-    src, dst = h.graph.edges()
-    assert sorted(zip(src.tolist(), dst.tolist())) == [(1, 0), (2, 0), (3, 1), (4, 2), (5, 1)]
-    assert [sorted(f.tolist()) for f in dgl.topological_nodes_generator(h.graph)] == \
-        [f.tolist() for f in h.bottom_up]
-
-
-def test_unbalanced_parent_array_and_star():
-    h = Hierarchy([-1, 0, 0, 1, 1, 3, 3])       # leaves at depths 1, 2 and 3
-    np.testing.assert_array_equal(h.leaves, [2, 4, 5, 6])
-    assert [f.tolist() for f in h.bottom_up] == [[2, 4, 5, 6], [3], [1], [0]]
-    np.testing.assert_array_equal(h.aggregate([1, 2, 3, 4]), [10, 9, 1, 7, 2, 3, 4])
-    np.testing.assert_array_equal(Hierarchy.star(1).S, [[1.0]])
-    np.testing.assert_array_equal(Hierarchy.star(4).leaves, [1, 2, 3])
-
-
-@pytest.mark.parametrize("parents, message", [
-    ([], r"hierarchy is empty: the parent array has no nodes\. Pass a parent array"),
-    ([-1, 0.5, 0], r"hierarchy parent indices must be integers, got \[.*0\.5"),
-    (["root", "a"], r"hierarchy parent indices must be integers"),
-    ([[-1, 0]], r"hierarchy parent array must be 1-D, got shape \(1, 2\)"),
-    ([-1, 5, 0], r"parent index out of range: parents\[1\] = 5, but there are 3 nodes, "
-                 r"so a parent must be in \[0, 2\] \(or -1 for the root\)"),
-    ([-1, -3], r"out of range: parents\[1\] = -3"),
-    ([1, 0], r"hierarchy has no root: no entry of the parent array is -1"),
-    ([-1, -1, 0], r"several roots: nodes \[0, 1\] all have parent -1.*Add a total node"),
-    ([-1, 2, 3, 1], r"hierarchy has a cycle: 1 -> 2 -> 3 -> 1 \(each arrow goes from a "
-                    r"node to its parent\)"),
-    ([-1, 1], r"hierarchy has a cycle: 1 -> 1"),
-])
-def test_bad_parent_arrays_are_explained(parents, message):
-    with pytest.raises(ValueError, match=message):
-        Hierarchy(parents)
-
-
-def test_bad_level_frames_are_explained():
-    with pytest.raises(ValueError, match=r"hierarchy is empty: the levels DataFrame has "
-                                         r"shape \(0, 2\)"):
-        Hierarchy.from_levels(pd.DataFrame(columns=["category", "product"]))
-    two_parents = pd.DataFrame({"category": ["A", "B"], "product": ["x", "x"]})
-    with pytest.raises(ValueError, match=r"leaf 'x' appears in several rows under "
-                                         r"\['A', 'B'\]; a leaf has one parent"):
-        Hierarchy.from_levels(two_parents)
-    three = pd.DataFrame({"region": ["north", "south"], "category": ["food", "food"],
-                          "product": ["n1", "s1"]})
-    with pytest.raises(ValueError, match=r"category 'food' appears under two parents, "
-                                         r"'north' and 'south'"):
-        Hierarchy.from_levels(three)
-    clash = pd.DataFrame({"category": ["A", "B"], "product": ["A", "b1"]})
-    with pytest.raises(ValueError, match=r"node name 'A' is used at two levels"):
-        Hierarchy.from_levels(clash)
-    with pytest.raises(ValueError, match="hierarchy levels have missing values"):
-        Hierarchy.from_levels(pd.DataFrame({"category": ["A", None], "product": ["a", "b"]}))
-    with pytest.raises(ValueError, match=r"node names must be unique; \['a'\]"):
-        Hierarchy([-1, 0, 0], names=["r", "a", "a"])
+def test_net_needs_a_hierarchy():
+    with pytest.raises(TypeError, match=r"TreeLSTMNet expects a sklstm\.hierarchy\."
+                                        r"Hierarchy, got list\. Build one with "
+                                        r"Hierarchy\(parents\)"):
+        TreeLSTMNet([-1, 0, 0], hidden_size=4)
+    with pytest.raises(ValueError, match=r"n_ary must be an int >= 1, got 0"):
+        NaryTreeLSTMCell(3, 4, 0)
 
 
 # --------------------------------------------------------------------------
@@ -241,11 +193,11 @@ def test_bad_level_frames_are_explained():
 
 
 def small_sales(T=200, window=7, seed=0, C=2, P=2):
-    sales, levels = make_hierarchical_sales(C, P, n_periods=T, random_state=seed)
+    sales, hierarchy = make_hierarchical_sales(C, P, n_periods=T, random_state=seed)
     values = sales.to_numpy()
     X = Windower(window).fit_transform(values[:-1])[window:]
     y = values[1:][window:]
-    return X, y, Hierarchy.from_levels(levels)
+    return X, y, hierarchy
 
 
 def test_errors_of_hierarchy_and_targets_in_fit():
@@ -287,7 +239,8 @@ def test_coherent_forecasts_sum_up_in_original_units(cell, window_norm):
     assert reg.horizon_ == 2
     pred = reg.predict(X).reshape(len(X), h.n_nodes, 2)          # node-major
     leaves = pred[:, h.leaves, :]
-    np.testing.assert_allclose(pred, np.einsum("il,nls->nis", h.S, leaves), rtol=1e-5)
+    # float64 sums of the leaves, recomputed here: float64 tolerance
+    np.testing.assert_allclose(pred, np.einsum("il,nls->nis", h.S, leaves), rtol=1e-12)
     # the total is in the data's units (hundreds), not in standardised units
     assert abs(pred[:, h.root, 0].mean() - y[:, h.root].mean()) < 0.5 * y[:, h.root].mean()
     assert reg.net_.module_.head_weight.shape[0] == h.n_leaves
@@ -306,13 +259,15 @@ def test_window_norm_maps_each_node_with_its_own_window():
                             random_state=0).fit(X[:200], y[:200])
     pred = reg.predict(X[200:])
     relative = np.abs(pred - y[200:]) / y[200:]
+    # a units check, not a skill check (the last value scores 0.0056 here): a node
+    # mapped back with another node's window would be off by a factor of about 1000
     assert relative.max() < 0.02, relative.max(axis=0)
     # the same with coherent=True: leaves mapped with their own windows, then summed
     coherent = TreeLSTMRegressor(hierarchy=[-1, 0, 0], window_norm="last", coherent=True,
                                  max_epochs=20, random_state=0).fit(X[:200], y[:200])
     pred = coherent.predict(X[200:])
     assert (np.abs(pred - y[200:]) / y[200:]).max() < 0.02
-    np.testing.assert_allclose(pred[:, 0], pred[:, 1] + pred[:, 2], rtol=1e-5)
+    np.testing.assert_allclose(pred[:, 0], pred[:, 1] + pred[:, 2], rtol=1e-12)
 
 
 def test_layouts_star_default_root_only_and_2d_input():
@@ -341,20 +296,51 @@ def test_using_it_without_dgl_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "dgl", None)
     with pytest.raises(ImportError, match=r'pip install "sklstm\[tree\]" -c constraints\.txt'):
         TreeLSTMRegressor(max_epochs=1).fit(X, y)
-    with pytest.raises(ImportError, match=r"optional 'tree' extra"):
-        Hierarchy([-1, 0, 0]).graph
 
 
-def test_import_sklstm_needs_no_dgl():
-    code = ("import sys; sys.modules['dgl'] = None\n"
-            "import sklstm, sklstm.tree, sklstm.nn.tree, sklstm.datasets\n"
-            "from sklstm.tree import Hierarchy, TreeLSTMRegressor\n"
-            "assert Hierarchy([-1, 0, 0]).S.shape == (3, 2)\n"
-            "print(TreeLSTMRegressor())\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "TreeLSTMRegressor()" in result.stdout
+def test_hierarchy_as_a_dataframe_of_levels():
+    X, y, h = small_sales()
+    frame = pd.DataFrame({"category": ["c0", "c0", "c1", "c1"],
+                          "product": ["c0_p0", "c0_p1", "c1_p0", "c1_p1"]})
+    reg = TreeLSTMRegressor(hierarchy=frame, coherent=True, max_epochs=2,
+                            random_state=0).fit(X, y)
+    assert isinstance(reg.hierarchy_, Hierarchy)
+    assert list(reg.hierarchy_.nodes) == list(h.nodes)
+    assert reg.hierarchy_.levels == ("total", "category", "product")
+    np.testing.assert_array_equal(reg.hierarchy_.parents, h.parents)
+    assert reg.get_params()["hierarchy"] is frame                  # left as given
+    # the same tree given as a Hierarchy: the same computation, the same model
+    same = TreeLSTMRegressor(hierarchy=h, coherent=True, max_epochs=2,
+                             random_state=0).fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), same.predict(X))
+    # a frame whose tree does not have X's node count
+    with pytest.raises(ValueError, match=r"hierarchy has 6 nodes but X has 7 node channels"):
+        TreeLSTMRegressor(hierarchy=frame.iloc[:3], max_epochs=1).fit(X, y)
+
+
+def test_direction_up_sees_the_subtree_only():
+    X, y, h = small_sales()                   # total, c0, c1, c0_p0, c0_p1, c1_p0, c1_p1
+    up = TreeLSTMRegressor(hierarchy=h, direction="up", max_epochs=5,
+                           random_state=0).fit(X, y)
+    both = TreeLSTMRegressor(hierarchy=h, direction="both", max_epochs=5,
+                             random_state=0).fit(X, y)
+    assert not hasattr(up.net_.module_, "down") and hasattr(both.net_.module_, "down")
+    assert up.net_.module_.head_weight.shape == (7, 32, 1)         # h_up only
+    assert both.net_.module_.head_weight.shape == (7, 64, 1)       # [h_up; h_down]
+    assert up.loss_curve_[-1] < up.loss_curve_[0]
+    # change the windows of category c1 and its products
+    other = X.copy()
+    other[:, :, [2, 5, 6]] *= 1.5
+    before, after = up.predict(X), up.predict(other)
+    scale = np.abs(before).max(axis=0)
+    # bottom-up only: c0 and its products read nothing of c1's subtree (float32 rounding
+    # of the batched encoder aside); the total and c1's subtree do
+    np.testing.assert_allclose(after[:, [1, 3, 4]], before[:, [1, 3, 4]], rtol=1e-5,
+                               atol=1e-5 * scale.max())
+    assert (np.abs(after - before).max(axis=0)[[0, 2, 5, 6]] > 1e-3 * scale[[0, 2, 5, 6]]).all()
+    # top-down too: c0's products see the total's state, so they change
+    moved = np.abs(both.predict(other) - both.predict(X)).max(axis=0)
+    assert (moved[[3, 4]] > 1e-3 * scale[[3, 4]]).all()
 
 
 # --------------------------------------------------------------------------
@@ -365,13 +351,20 @@ def test_import_sklstm_needs_no_dgl():
 def level_rmse(pred, y, h):
     """RMSE of each node, averaged within each level (total, categories, products)."""
     rmse = np.sqrt(((pred - y) ** 2).mean(axis=0))
-    return np.array([rmse[h.levels == level].mean() for level in range(h.levels.max() + 1)])
+    return np.array([rmse[nodes].mean() for nodes in h.top_down])
 
 
-def test_beats_seasonal_naive_and_a_flat_lstm_on_hierarchical_sales():
+def per_node(baseline, X_train, y_train, X_test):
+    """A naive forecast of every node, each from its own channel."""
+    return np.column_stack([
+        baseline.set_params(target_channel=j).fit(X_train, y_train[:, j]).predict(X_test)
+        for j in range(y_train.shape[1])])
+
+
+def test_beats_the_best_naive_and_a_flat_lstm_on_hierarchical_sales():
     window, n_test = 14, 120
-    sales, levels = make_hierarchical_sales(2, 3, n_periods=600, random_state=0)
-    h = Hierarchy.from_levels(levels)
+    sales, h = make_hierarchical_sales(2, 3, n_periods=600, random_state=0)
+    assert h.levels == ("total", "category", "product")
     values = sales.to_numpy()                                    # (600, 9)
     X = Windower(window).fit_transform(values[:-1])[window:]     # (585, 14, 9)
     y = values[1:][window:]                                      # next day, every node
@@ -380,8 +373,13 @@ def test_beats_seasonal_naive_and_a_flat_lstm_on_hierarchical_sales():
     tree = TreeLSTMRegressor(hierarchy=h, max_epochs=60, random_state=0).fit(X_train, y_train)
     tree_rmse = level_rmse(tree.predict(X_test), y_test, h)
 
-    seasonal_naive = X_test[:, -7 + 1, :]                        # same weekday last week
-    naive_rmse = level_rmse(seasonal_naive, y_test, h)
+    # the naive forecasts: same weekday last week, last value, window mean
+    naive_rmse = {
+        type(baseline).__name__: level_rmse(per_node(baseline, X_train, y_train, X_test),
+                                            y_test, h).mean()
+        for baseline in [SeasonalNaiveRegressor(season_length=7), LastValueRegressor(),
+                         WindowMeanRegressor()]}
+    best_naive = min(naive_rmse.values())
 
     # the flat model sees the same windows, standardised per node, all nodes as outputs
     loc = X_train.mean(axis=(0, 1))
@@ -389,6 +387,11 @@ def test_beats_seasonal_naive_and_a_flat_lstm_on_hierarchical_sales():
     flat = LSTMRegressor(max_epochs=60, random_state=0).fit((X_train - loc) / scale, y_train)
     flat_rmse = level_rmse(flat.predict((X_test - loc) / scale), y_test, h)
 
-    assert tree_rmse.mean() < 0.8 * naive_rmse.mean(), (tree_rmse, naive_rmse)
-    assert tree_rmse.mean() < flat_rmse.mean(), (tree_rmse, flat_rmse)
+    # Tree-LSTM / best naive, data and model seeds 0-9 (seed 0 here): 0.70-0.83 and,
+    # worst, 0.98 at seed 5, where the seasonal naive is unusually good. The best naive
+    # is the seasonal one at 9 seeds, the window mean at seed 0.
+    assert tree_rmse.mean() < 1.0 * best_naive, (tree_rmse, naive_rmse)
+    # Tree-LSTM / flat LSTM, seeds 0-9: 0.56-0.73
+    assert tree_rmse.mean() < 0.85 * flat_rmse.mean(), (tree_rmse, flat_rmse)
+    # last / first epoch's training loss, seeds 0-9: 0.03-0.21
     assert tree.loss_curve_[-1] < 0.5 * tree.loss_curve_[0]

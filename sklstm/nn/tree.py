@@ -7,10 +7,10 @@ its child -> parent edge, ``reduce_func`` combines a node's mailbox,
 ``apply_node_func`` computes the node's new state. Every function returns a
 dict of node or edge features.
 
-A tree is given as a parent array: ``parents[j]`` is the index of node ``j``'s
-parent, ``-1`` for the root. Edges point from child to parent, so a
-bottom-up pass visits the nodes in order of their *height* (leaves first) and
-a top-down pass, over the reversed edges, in order of their *depth*.
+The tree's topology (the graph with edges child -> parent, the frontiers of
+a bottom-up pass by *height*, leaves first, and of a top-down pass by
+*depth*, the root first, and each node's position among its siblings) comes
+from a :class:`sklstm.hierarchy.Hierarchy`; this module only batches it.
 
 DGL is imported lazily (:func:`import_dgl`): importing this module needs
 only PyTorch.
@@ -20,19 +20,15 @@ Shapes: ``B`` nodes in a frontier, ``K`` children per node (its in-degree),
 nodes per tree.
 """
 
-import math
-
 import numpy as np
 import torch
 from torch import nn
 
 from ._checks import check_dropout, check_sizes
+from ._init import init_uniform_
 
 __all__ = [
     "import_dgl",
-    "tree_heights",
-    "tree_depths",
-    "child_positions",
     "ChildSumTreeLSTMCell",
     "NaryTreeLSTMCell",
     "TreeLSTMNet",
@@ -64,113 +60,19 @@ def import_dgl():
         import dgl
     except ImportError as exc:
         raise ImportError(
-            "Tree-LSTM models need DGL, which is the optional 'tree' extra of "
-            f"sklstm. Install it with: {DGL_HINT}."
+            "Tree-LSTM models (and Hierarchy.graph) need DGL, which is the optional "
+            f"'tree' extra of sklstm. Install it with: {DGL_HINT}."
         ) from exc
     return dgl
 
 
-# --------------------------------------------------------------------------
-# tree structure from a parent array (NumPy only)
-# --------------------------------------------------------------------------
+def _frontiers(groups, n_nodes, n_copies):
+    """Node ids of ``n_copies`` batched trees, one tensor per group of ``groups``.
 
-
-def tree_depths(parents):
-    """Depth of every node: 0 for the root, 1 for its children, ...
-
-    Parameters
-    ----------
-    parents : array-like of int, shape (n_nodes,)
-        A valid tree: one ``-1`` (the root), no cycles.
-
-    Returns
-    -------
-    depths : ndarray of int, shape (n_nodes,)
-
-    Examples
-    --------
-    >>> tree_depths([-1, 0, 0, 1])
-    array([0, 1, 1, 2])
+    Copy ``c`` of node ``j`` is node ``c * n_nodes + j`` of the batched graph.
     """
-    parents = np.asarray(parents, dtype=np.int64)
-    depths = np.full(len(parents), -1, dtype=np.int64)
-    for j in range(len(parents)):
-        path = []
-        k = j
-        while depths[k] < 0 and parents[k] >= 0:
-            path.append(k)
-            k = parents[k]
-        if depths[k] < 0:          # reached the root
-            depths[k] = 0
-        for d, node in enumerate(reversed(path), start=depths[k] + 1):
-            depths[node] = d
-    return depths
-
-
-def tree_heights(parents):
-    """Height of every node: 0 for a leaf, 1 + the largest child height above.
-
-    Parameters
-    ----------
-    parents : array-like of int, shape (n_nodes,)
-        A valid tree.
-
-    Returns
-    -------
-    heights : ndarray of int, shape (n_nodes,)
-
-    Examples
-    --------
-    >>> tree_heights([-1, 0, 0, 1])
-    array([2, 1, 0, 0])
-    """
-    parents = np.asarray(parents, dtype=np.int64)
-    heights = np.zeros(len(parents), dtype=np.int64)
-    for j in np.argsort(-tree_depths(parents), kind="stable"):   # deepest first
-        if parents[j] >= 0:
-            heights[parents[j]] = max(heights[parents[j]], heights[j] + 1)
-    return heights
-
-
-def child_positions(parents):
-    """Rank of each node among its parent's children, in node order (root: 0).
-
-    Parameters
-    ----------
-    parents : array-like of int, shape (n_nodes,)
-
-    Returns
-    -------
-    positions : ndarray of int, shape (n_nodes,)
-
-    Examples
-    --------
-    >>> child_positions([-1, 0, 0, 1, 0])
-    array([0, 0, 1, 0, 2])
-    """
-    parents = np.asarray(parents, dtype=np.int64)
-    seen = {}
-    positions = np.zeros(len(parents), dtype=np.int64)
-    for j, p in enumerate(parents):
-        if p >= 0:
-            positions[j] = seen.get(p, 0)
-            seen[p] = positions[j] + 1
-    return positions
-
-
-def _frontiers(order, n_copies):
-    """Node ids of ``n_copies`` batched trees, grouped by ``order`` (ascending)."""
-    order = np.asarray(order)
-    n_nodes = len(order)
-    offsets = np.arange(n_copies)[:, np.newaxis] * n_nodes
-    return [torch.from_numpy((offsets + np.flatnonzero(order == level)).ravel())
-            for level in range(order.max() + 1)]
-
-
-def _uniform_(module, hidden_size):
-    bound = 1.0 / math.sqrt(hidden_size)
-    for weight in module.parameters():
-        nn.init.uniform_(weight, -bound, bound)
+    offsets = np.arange(n_copies)[:, np.newaxis] * n_nodes               # (n_copies, 1)
+    return [torch.from_numpy((offsets + group).ravel()) for group in groups]
 
 
 # --------------------------------------------------------------------------
@@ -251,7 +153,7 @@ class ChildSumTreeLSTMCell(nn.Module):
 
     def reset_parameters(self):
         """Uniform in :math:`\\pm 1/\\sqrt{H}`, as ``torch.nn.LSTM``."""
-        _uniform_(self, self.hidden_size)
+        init_uniform_(self, self.hidden_size)
 
     # -- DGL user-defined functions ----------------------------------------
 
@@ -331,7 +233,8 @@ class NaryTreeLSTMCell(ChildSumTreeLSTMCell):
 
     :math:`h_{jl}, c_{jl}` are the state of node :math:`j`'s :math:`l`-th
     child. Children are placed by their position among their siblings, the
-    node feature ``pos`` (:func:`child_positions`, i.e. node order). A node
+    node feature ``pos`` (:attr:`Hierarchy.child_positions
+    <sklstm.hierarchy.Hierarchy>`, i.e. node order). A node
     with fewer than :math:`N` children gets zero states in the missing
     positions: their :math:`U h` terms vanish and so does
     :math:`f_{jl} \odot c_{jl}`, so padding adds nothing.
@@ -375,8 +278,7 @@ class NaryTreeLSTMCell(ChildSumTreeLSTMCell):
     """
 
     def __init__(self, input_size, hidden_size, n_ary):
-        if not isinstance(n_ary, int) or n_ary < 1:
-            raise ValueError(f"n_ary must be an int >= 1, got {n_ary!r}")
+        check_sizes(n_ary=n_ary)
         self.n_ary = n_ary
         super().__init__(input_size, hidden_size)
         self.U_iou = nn.Linear(n_ary * hidden_size, 3 * hidden_size, bias=False)
@@ -432,15 +334,17 @@ class TreeLSTMNet(nn.Module):
        :math:`h^{\uparrow}_j` (or :math:`[h^{\uparrow}_j; h^{\downarrow}_j]`)
        to its ``horizon`` values.
 
-    The ``N`` samples of a batch are ``N`` copies of the tree merged with
-    ``dgl.batch``; the batched graph and its frontiers are built once per
-    batch size and cached (not pickled).
+    The ``N`` samples of a batch are ``N`` copies of the hierarchy's graph
+    merged with ``dgl.batch``; the batched graph and its frontiers (the
+    hierarchy's ``bottom_up`` and ``top_down`` groups, offset per copy) are
+    built once per batch size and cached (not pickled).
 
     Parameters
     ----------
-    parents : array-like of int, shape (n_nodes,)
-        ``parents[j]`` is node ``j``'s parent, ``-1`` for the root. Node
-        ``j`` reads channel ``j`` of the input.
+    hierarchy : sklstm.hierarchy.Hierarchy
+        The tree; node ``j`` reads channel ``j`` of the input. The network
+        reads its ``graph``, ``bottom_up``, ``top_down`` and
+        ``max_children``.
     hidden_size : int
         Units of the encoder and of the tree cells.
     horizon : int, default=1
@@ -468,42 +372,43 @@ class TreeLSTMNet(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> net = TreeLSTMNet([-1, 0, 0], hidden_size=8, horizon=2, direction="both")
+    >>> from sklstm import Hierarchy
+    >>> net = TreeLSTMNet(Hierarchy([-1, 0, 0]), hidden_size=8, horizon=2,
+    ...                   direction="both")
     >>> net(torch.randn(5, 12, 3)).shape        # (N, T, n_nodes) -> (N, 3 * 2)
     torch.Size([5, 6])
     """
 
-    def __init__(self, parents, hidden_size, horizon=1, *, output_nodes=None,
+    def __init__(self, hierarchy, hidden_size, horizon=1, *, output_nodes=None,
                  cell="childsum", direction="up", num_layers=1, dropout=0.0):
         super().__init__()
         if cell not in ("childsum", "nary"):
             raise ValueError(f"cell must be 'childsum' or 'nary', got {cell!r}")
         if direction not in ("up", "both"):
             raise ValueError(f"direction must be 'up' or 'both', got {direction!r}")
+        if not all(hasattr(hierarchy, name) for name in ("graph", "bottom_up", "top_down")):
+            raise TypeError(
+                f"TreeLSTMNet expects a sklstm.hierarchy.Hierarchy, got "
+                f"{type(hierarchy).__name__}. Build one with Hierarchy(parents).")
         check_sizes(hidden_size=hidden_size, horizon=horizon, num_layers=num_layers)
         check_dropout(dropout)
-        parents = np.asarray(parents, dtype=np.int64)
-        n_nodes = len(parents)
+        n_nodes = hierarchy.n_nodes
         output_nodes = (np.arange(n_nodes) if output_nodes is None
                         else np.asarray(output_nodes, dtype=np.int64))
+        self.hierarchy = hierarchy
         self.n_nodes = n_nodes
         self.hidden_size = hidden_size
         self.horizon = horizon
         self.cell = cell
         self.direction = direction
-        self.register_buffer("parents", torch.from_numpy(parents), persistent=False)
         self.register_buffer("output_nodes", torch.from_numpy(output_nodes),
                              persistent=False)
-        self._heights = tree_heights(parents)
-        self._depths = tree_depths(parents)
-        self._positions = torch.from_numpy(child_positions(parents))
         self.encoder = nn.LSTM(1, hidden_size, num_layers=num_layers, batch_first=True,
                                dropout=dropout if num_layers > 1 else 0.0)
         self.node_embedding = nn.Parameter(torch.empty(n_nodes, hidden_size))
         if cell == "nary":
-            n_ary = max(1, int(np.bincount(parents[parents >= 0],
-                                           minlength=n_nodes).max(initial=0)))
-            self.up = NaryTreeLSTMCell(hidden_size, hidden_size, n_ary)
+            self.up = NaryTreeLSTMCell(hidden_size, hidden_size,
+                                       max(1, hierarchy.max_children))
         else:
             self.up = ChildSumTreeLSTMCell(hidden_size, hidden_size)
         features = hidden_size
@@ -519,9 +424,7 @@ class TreeLSTMNet(nn.Module):
     def reset_parameters(self):
         """Embeddings :math:`N(0, 0.1^2)`; heads uniform in :math:`\\pm 1/\\sqrt{F}`."""
         nn.init.normal_(self.node_embedding, std=0.1)
-        bound = 1.0 / math.sqrt(self.head_weight.shape[1])
-        nn.init.uniform_(self.head_weight, -bound, bound)
-        nn.init.uniform_(self.head_bias, -bound, bound)
+        init_uniform_([self.head_weight, self.head_bias], self.head_weight.shape[1])
 
     def batched_graphs(self, n_copies, device):
         """The bottom-up graph of ``n_copies`` trees and its frontiers (cached).
@@ -537,18 +440,16 @@ class TreeLSTMNet(nn.Module):
         key = (n_copies, str(device))
         if key not in self._graphs:
             dgl = import_dgl()
-            parents = self.parents.cpu().numpy()
-            child = np.flatnonzero(parents >= 0)
-            tree = dgl.graph((torch.from_numpy(child), torch.from_numpy(parents[child])),
-                             num_nodes=self.n_nodes)
-            graph = dgl.batch([tree] * n_copies)
-            graph.ndata["pos"] = self._positions.repeat(n_copies)
-            graph = graph.to(device)
-            up = (graph, [f.to(device) for f in _frontiers(self._heights, n_copies)])
+            h = self.hierarchy
+            tree = h.graph                                    # carries ndata["pos"]
+            graph = dgl.batch([tree] * n_copies, ndata=["pos"], edata=None).to(device)
+            up = (graph, [f.to(device) for f in _frontiers(h.bottom_up, h.n_nodes,
+                                                           n_copies)])
             down = None
             if self.direction == "both":
                 down = (dgl.reverse(graph, copy_ndata=False),
-                        [f.to(device) for f in _frontiers(self._depths, n_copies)])
+                        [f.to(device) for f in _frontiers(h.top_down, h.n_nodes,
+                                                          n_copies)])
             self._graphs[key] = (up, down)
         return self._graphs[key]
 
