@@ -549,6 +549,12 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
                 "on this machine. Use device='cpu', or device='auto' to take a GPU "
                 "only where there is one."
             )
+        if device.startswith("cuda:") and int(device[5:]) >= torch.cuda.device_count():
+            raise ValueError(
+                f"{type(self).__name__}: device={device!r} but this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s), numbered from 0. Pick one "
+                "of them, or device='cuda' for the current one."
+            )
         return device
 
     @contextmanager

@@ -14,15 +14,20 @@ from sklstm.nn.attention import AttentionLSTMNet
 
 @pytest.fixture(scope="module")
 def marked_task():
-    """The target is the value at one marked step; the mark is the second feature."""
+    """The target is the value at one marked step, far back in a long window.
+
+    The mark (second feature) falls in the first 10 of 60 steps, so a plain
+    LSTM must carry one value through 50 or more steps of noise; at this size
+    and training budget it mostly cannot, while attention reads it directly.
+    """
     rng = np.random.RandomState(0)
-    n, T = 1200, 40
+    n, T = 800, 60
     X = np.zeros((n, T, 2))
     X[:, :, 0] = rng.uniform(-1, 1, size=(n, T))
-    marks = rng.randint(0, T, size=n)
+    marks = rng.randint(0, 10, size=n)
     X[np.arange(n), marks, 1] = 1.0
     y = X[np.arange(n), marks, 0]
-    return X[:900], X[900:], y[:900], y[900:], marks[900:]
+    return X[:600], X[600:], y[:600], y[600:], marks[600:]
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +45,12 @@ def test_weights_find_the_marked_step_and_beat_a_plain_lstm(marked_task, plain_l
     weights = reg.attention_weights(X_test)
     T = X_test.shape[1]
     on_mark = weights[np.arange(len(marks)), marks].mean()
-    assert on_mark > 20 / T                      # 1/T would be no preference at all
-    assert mean_squared_error(y_test, reg.predict(X_test)) < 0.5 * plain_lstm_mse
+    # 1/T would be no preference at all; seeds 0-9 (data and model seed alike),
+    # both scores: at least 55.5/T
+    assert on_mark > 20 / T
+    # Seeds 0-9: the plain LSTM's MSE is 0.024-0.51 (predicting 0 scores
+    # 0.31-0.37); attention's is at most 0.0012, a ratio of at most 0.004.
+    assert mean_squared_error(y_test, reg.predict(X_test)) < 0.1 * plain_lstm_mse
 
 
 @pytest.mark.parametrize("score", ["additive", "dot", "general"])

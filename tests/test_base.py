@@ -63,7 +63,7 @@ def test_multi_output_keeps_y_shape(seq_data):
     assert reg.predict(X).dtype == np.float64
 
 
-def test_targets_are_standardised_internally(seq_data):
+def test_targets_are_standardised_internally(seq_data, float_tol):
     X, y = seq_data
     big = 1e4 * y + 5e5
     a = LSTMRegressor(window_norm=None, **FAST).fit(X, y).predict(X)
@@ -71,7 +71,43 @@ def test_targets_are_standardised_internally(seq_data):
     # Both models train on the same standardised targets; only float32 rounding
     # of the standardised values can differ, so the two agree to float32
     # precision on y's scale (a loose rtol on values near 5e5 would not see it).
-    np.testing.assert_allclose((b - 5e5) / 1e4, a, rtol=0, atol=1e-5 * np.std(a))
+    np.testing.assert_allclose((b - 5e5) / 1e4, a, **float_tol(np.float32, scale=np.std(a)))
+
+
+def test_window_norm_auto_follows_the_data():
+    rng = np.random.RandomState(0)
+    # a trend: the last value forecasts the next far better than the mean does
+    series = np.arange(200.0) + rng.normal(size=200)
+    X = np.lib.stride_tricks.sliding_window_view(series[:-1], 8)[:, :, None]   # (192, 8, 1)
+    y = series[8:]
+    reg = LSTMRegressor(max_epochs=1, random_state=0).fit(X, y)
+    assert reg.window_norm == "auto" and reg.window_norm_ == "last"
+    # regression data: y is not a continuation of the windows
+    X = rng.normal(size=(96, 8, 2))
+    y = rng.normal(size=96)
+    reg = LSTMRegressor(max_epochs=1, random_state=0).fit(X, y)
+    assert reg.window_norm_ is None
+    # the resolved mode is the one used: same model as asking for it directly
+    for mode in [None, "last"]:
+        auto = LSTMRegressor(max_epochs=3, random_state=0)
+        explicit = LSTMRegressor(window_norm=mode, max_epochs=3, random_state=0)
+        y_mode = X[:, -1, 0] + 0.1 * y if mode == "last" else y
+        auto.fit(X, y_mode)
+        assert auto.window_norm_ == mode
+        np.testing.assert_array_equal(auto.predict(X), explicit.fit(X, y_mode).predict(X))
+    # an explicit mode is kept as given
+    assert LSTMRegressor(window_norm="mean", max_epochs=1).fit(X, y).window_norm_ == "mean"
+
+
+def test_input_channels_are_standardised_internally(seq_data, float_tol):
+    X, y = seq_data
+    big = X.copy()
+    big[:, :, 1] *= 1e6
+    a = LSTMRegressor(window_norm=None, **FAST).fit(X, y).predict(X)
+    b = LSTMRegressor(window_norm=None, **FAST).fit(big, y).predict(big)
+    # the model sees the same standardised channels, up to float32 rounding of
+    # the scaled input (measured over seeds 0-4: at most 2e-7 of max |a|)
+    np.testing.assert_allclose(b, a, **float_tol(np.float32, scale=np.abs(a).max()))
 
 
 def test_fit_is_deterministic_and_leaves_global_rng_alone(seq_data):
@@ -139,13 +175,59 @@ def test_skorch_options_pass_through(seq_data):
     assert isinstance(reg.net_.optimizer_, torch.optim.SGD)
 
 
+@pytest.mark.parametrize("name, expected", [
+    ("adam", torch.optim.Adam),
+    ("adamw", torch.optim.AdamW),
+    ("sgd", torch.optim.SGD),
+    ("rmsprop", torch.optim.RMSprop),
+    (torch.optim.NAdam, torch.optim.NAdam),
+])
+def test_optimizer_and_weight_decay_reach_skorch(seq_data, name, expected):
+    X, y = seq_data
+    reg = LSTMRegressor(optimizer=name, lr=0.003, weight_decay=0.02,
+                        **{**FAST, "max_epochs": 2}).fit(X, y)
+    optimizer = reg.net_.optimizer_
+    assert type(optimizer) is expected
+    assert len(optimizer.param_groups) == 1
+    group = optimizer.param_groups[0]
+    assert group["weight_decay"] == 0.02
+    assert group["lr"] == 0.003
+    # every trainable weight of the module is under that optimizer
+    assert {id(p) for p in group["params"]} == {id(p) for p in reg.net_.module_.parameters()}
+
+
+def test_weight_decay_shrinks_the_weights(seq_data):
+    X, y = seq_data
+
+    def weight_norm(weight_decay):
+        reg = LSTMRegressor(optimizer="sgd", lr=0.05, weight_decay=weight_decay,
+                            n_iter_no_change=None, **FAST).fit(X, y)
+        return sum(float(p.detach().norm() ** 2) for p in reg.net_.module_.parameters())
+
+    # an L2 penalty this strong pulls every weight towards zero
+    assert weight_norm(1.0) < 0.5 * weight_norm(0.0)
+
+
 def test_verbose_prints_a_per_epoch_log(seq_data, capsys):
     X, y = seq_data
     LSTMRegressor(verbose=1, n_iter_no_change=None, **{**FAST, "max_epochs": 3}).fit(X, y)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= 4
     LSTMRegressor(verbose=0, **{**FAST, "max_epochs": 3}).fit(X, y)
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
+
+
+def test_verbose_2_adds_a_progress_bar(seq_data, capsys):
+    from skorch.callbacks import ProgressBar
+
+    X, y = seq_data
+    reg = LSTMRegressor(verbose=2, n_iter_no_change=None, **{**FAST, "max_epochs": 2}).fit(X, y)
+    assert any(isinstance(cb, ProgressBar) for _, cb in reg.net_.callbacks_)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out             # the per-epoch log of verbose=1
+    assert "it/s" in captured.err                   # the bar, one per epoch (tqdm, stderr)
+    reg = LSTMRegressor(verbose=1, **{**FAST, "max_epochs": 1}).fit(X, y)
+    assert not any(isinstance(cb, ProgressBar) for _, cb in reg.net_.callbacks_)
 
 
 # ------------------------------------------------------------------ bad input
@@ -211,6 +293,9 @@ def test_predict_before_fit_says_so():
     ({"n_iter_no_change": 0}, r"n_iter_no_change=0; expected an int in \[1, inf\] or None"),
     ({"callbacks": "progress"}, r"callbacks='progress'; expected one of None or a list"),
     ({"device": "tpu"}, r"device='tpu'; expected one of 'cpu', 'cuda', 'auto' or 'cuda:N'"),
+    ({"device": "cuda:x"}, r"device='cuda:x'; expected one of 'cpu', 'cuda', 'auto' or 'cuda:N'"),
+    ({"device": "cuda:"}, r"device='cuda:'; expected one of"),
+    ({"device": "cuda:-1"}, r"device='cuda:-1'; expected one of"),
     ({"verbose": -1}, r"verbose=-1"),
     ({"random_state": "seed"},
      r"random_state='seed'; expected one of None or an int in \[0, 2\*\*32\)"),
@@ -226,6 +311,9 @@ def test_cuda_without_a_gpu_is_a_clear_error(seq_data):
     X, y = seq_data
     with pytest.raises(ValueError, match="device='cuda' but CUDA is not available"):
         LSTMRegressor(device="cuda").fit(X, y)
+    with pytest.raises(ValueError, match=r"LSTMRegressor: device='cuda:1' but CUDA is not "
+                                         r"available on this machine\. Use device='cpu'"):
+        LSTMRegressor(device="cuda:1").fit(X, y)
     # "auto" falls back to the CPU
     reg = LSTMRegressor(device="auto", **FAST).fit(X, y)
     assert reg.net_.device == "cpu"

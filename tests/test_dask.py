@@ -16,8 +16,9 @@ from sklearn.pipeline import Pipeline
 from sklstm import GRURegressor, LSTMRegressor, PeepholeLSTMRegressor, Windower, forecast_xy
 from sklstm.datasets import load_nile
 
-distributed = pytest.importorskip("distributed")
-joblib = pytest.importorskip("joblib")
+_EXTRA = 'the "distributed" extra: pip install -c constraints.txt -e ".[distributed]"'
+distributed = pytest.importorskip("distributed", reason=f"dask.distributed is missing; {_EXTRA}")
+joblib = pytest.importorskip("joblib", reason=f"joblib is missing; {_EXTRA}")
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Each regressor learns a real series: it beats the naive forecasts on a hold-out."""
+"""Each regressor learns a real series: on a hold-out it beats every naive forecast
+and comes close to ridge regression on lags."""
 
 import numpy as np
 import pytest
@@ -6,9 +7,22 @@ import torch
 from sklearn.metrics import mean_squared_error
 from sklearn.pipeline import Pipeline
 
-from sklstm import (BiLSTMRegressor, CIFGLSTMRegressor, GRURegressor, HighwayLSTMRegressor,
-                    LSTMRegressor, NestedLSTMRegressor, PeepholeLSTMRegressor,
-                    StackedLSTMRegressor, Windower, forecast_xy)
+from sklstm import (
+    BiLSTMRegressor,
+    CIFGLSTMRegressor,
+    GRURegressor,
+    HighwayLSTMRegressor,
+    LastValueRegressor,
+    LSTMRegressor,
+    NestedLSTMRegressor,
+    PeepholeLSTMRegressor,
+    SeasonalNaiveRegressor,
+    StackedLSTMRegressor,
+    Windower,
+    WindowMeanRegressor,
+    forecast_xy,
+)
+from sklstm.baselines import RidgeLagsRegressor
 from sklstm.datasets import load_sunspots
 from sklstm.nn import FusedRecurrentNet
 
@@ -22,33 +36,60 @@ def rmse(a, b):
 
 
 @pytest.fixture(scope="module")
-def sunspots_split():
-    """Yearly sunspots, 1-step ahead; the last 60 years are held out (time order)."""
-    series = load_sunspots()
-    X, y = forecast_xy(series, horizon=1)
+def sunspots_holdout():
+    """Yearly sunspots, one step ahead; the last 60 years are held out (time order).
+
+    Returns ``score(model)``: the hold-out RMSE of ``Windower(20)`` + ``model``
+    fitted on the rest, predicting from windows of the whole series (real
+    history, no padding), and the baselines' scores on the same windows.
+    """
+    X, y = forecast_xy(load_sunspots(), horizon=1)
     n_test = 60
-    naive = X.iloc[-n_test:, 0].to_numpy()             # last value
-    seasonal = series.shift(10).to_numpy()[-n_test - 1:-1]  # value 11 years before target
-    return X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:], naive, seasonal
+
+    def score(model):
+        pipe = Pipeline([("win", Windower(window=20)), ("m", model)])
+        pipe.fit(X[:-n_test], y[:-n_test])
+        windows = pipe[:-1].transform(X)[-n_test:]
+        pred = pipe[-1].predict(windows)
+        assert pred.shape == y[-n_test:].shape
+        return rmse(pred, y[-n_test:])
+
+    baselines = {
+        "last": score(LastValueRegressor()),                         # 32.9
+        "seasonal": score(SeasonalNaiveRegressor(season_length=11)),  # 37.2
+        "mean": score(WindowMeanRegressor()),                         # 54.9
+        "ridge": score(RidgeLagsRegressor()),                         # 18.8
+    }
+    return score, baselines
 
 
 @pytest.mark.parametrize("cls", REGRESSORS)
-def test_beats_naive_forecasts_on_sunspots(cls, sunspots_split):
-    X_train, X_test, y_train, y_test, naive, seasonal = sunspots_split
-    pipe = Pipeline([("win", Windower(window=20)),
-                     ("m", cls(max_epochs=100, random_state=0))])
-    pipe.fit(X_train, y_train)
-    pred = pipe.predict(X_test)
-    assert pred.shape == y_test.shape
-    baseline = min(rmse(naive, y_test), rmse(seasonal, y_test))
-    assert rmse(pred, y_test) < 0.85 * baseline
+def test_beats_naive_forecasts_on_sunspots(cls, sunspots_holdout):
+    score, baselines = sunspots_holdout
+    model_rmse = score(cls(max_epochs=100, random_state=0))
+    best_naive = min(baselines["last"], baselines["seasonal"], baselines["mean"])
+    # Ridge on lags scores 0.57 of the best naive forecast (the last value).
+    # Seeds 0-9 per variant, relative to the best naive / to ridge on lags:
+    #   LSTM 0.459-0.529 / 0.804-0.927, GRU 0.461-0.560 / 0.808-0.981,
+    #   BiLSTM 0.464-0.535 / 0.813-0.937; seeds 0-4: Stacked 0.485-0.552 /
+    #   0.850-0.968, Peephole 0.483-0.539 / 0.846-0.944, CIFG 0.460-0.519 /
+    #   0.806-0.909, Nested 0.502-0.549 / 0.880-0.962, Highway 0.458-0.498 /
+    #   0.803-0.872.
+    # Every variant beats every naive forecast by a wide margin; against ridge
+    # on lags the margin is a few percent at best, so only "no worse than
+    # ridge by more than 10%" is asserted.
+    assert model_rmse < 0.65 * best_naive
+    assert model_rmse < 1.1 * baselines["ridge"]
 
 
 @pytest.mark.parametrize("cls, bidirectional", [(LSTMRegressor, False), (BiLSTMRegressor, True)])
 def test_head_reads_the_final_states_of_each_direction(cls, bidirectional):
-    net = FusedRecurrentNet(3, 5, 2, bidirectional=bidirectional)
+    X = np.random.RandomState(0).normal(size=(20, 7, 3))
+    net = cls(hidden_size=5, max_epochs=1, random_state=0).fit(X, X[:, -1, 0]).net_.module_
+    assert isinstance(net, FusedRecurrentNet)
+    assert net.rnn.bidirectional is bidirectional
     x = torch.randn(4, 7, 3)
-    out, _ = net.rnn(x)
+    out, _ = net.rnn(x)                                  # (4, 7, 5 * num_directions)
     if bidirectional:
         # forward direction ends at t = T-1, backward direction at t = 0
         features = torch.cat([out[:, -1, :5], out[:, 0, 5:]], dim=1)

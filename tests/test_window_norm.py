@@ -5,9 +5,17 @@ import pytest
 from sklearn.metrics import mean_squared_error
 from sklearn.pipeline import Pipeline
 
-from sklstm import GRURegressor, LSTMRegressor, Windower, forecast_xy
-from sklstm._window_norm import (from_window_units, normalize_windows, to_window_units,
-                                 window_stats)
+from sklstm import (
+    BiLSTMRegressor,
+    GRURegressor,
+    LastValueRegressor,
+    LSTMRegressor,
+    Windower,
+    forecast_xy,
+)
+from sklstm._window_norm import from_window_units, normalize_windows, to_window_units, window_stats
+from sklstm.baselines import RidgeLagsRegressor
+from sklstm.datasets import load_macrodata, make_seasonal_series
 
 
 @pytest.fixture
@@ -62,24 +70,52 @@ def test_zero_variance_windows_give_no_nan(mode):
     assert np.isfinite(reg.loss_curve_).all()
 
 
+def _drifting_windows(seed, n=300):
+    """Random walks at random levels; output k is the last value plus k times the last step.
+
+    In "last" window units target k is ``k * (X[-1] - X[-2])``: each column has
+    its own slope, and only the window's level maps it back.
+    """
+    rng = np.random.RandomState(seed)
+    levels = rng.uniform(-50, 50, size=(n, 1, 1))
+    X = levels + np.cumsum(rng.normal(size=(n, 8, 1)), axis=1)        # (n, 8, 1)
+    step = X[:, -1, :] - X[:, -2, :]                                  # (n, 1)
+    return X, X[:, -1, :] + step * np.array([1.0, 2.0, 3.0])          # (n, 3)
+
+
 def test_multi_output_is_mapped_back_column_by_column():
-    # a horizon-3 target that is the last value plus k: in "last" units it is
-    # constant per column, so a trained model must recover level + k exactly-ish
-    rng = np.random.RandomState(0)
-    levels = rng.uniform(-50, 50, size=300)
-    X = levels[:, None, None] + rng.normal(scale=0.01, size=(300, 8, 1))
-    y = X[:, -1, :] + np.array([1.0, 2.0, 3.0])
+    X, y = _drifting_windows(0)
+    X_test, y_test = _drifting_windows(100)
     reg = GRURegressor(window_norm="last", max_epochs=30, random_state=0).fit(X, y)
-    np.testing.assert_allclose(reg.predict(X), y, atol=0.05)
+    pred = reg.predict(X_test)
+    naive = LastValueRegressor().fit(X, y).predict(X_test)
+
+    def rmse(p):
+        return np.sqrt(np.mean((p - y_test) ** 2, axis=0))             # per column
+
+    # Seeds 0-9 (data and model): at most 0.058 of the last value's error in
+    # every column after 30 epochs; a model trained one epoch gets 0.69-0.78.
+    assert (rmse(pred) < 0.15 * rmse(naive)).all()
 
 
 def test_bad_target_channel_is_named():
     X = np.ones((10, 4, 2))
     with pytest.raises(ValueError, match="target_channel=2 but X has 2 feature"):
         LSTMRegressor(window_norm="mean", target_channel=2).fit(X, np.ones(10))
-    with pytest.raises(ValueError, match=r"window_norm='robust'; expected one of None, "
+    with pytest.raises(ValueError, match=r"window_norm='robust'; expected one of 'auto', None, "
                                          r"'standard', 'mean', 'last'"):
         LSTMRegressor(window_norm="robust").fit(X, np.ones(10))
+
+
+def _holdout_rmse(model, X, y, n_test, window):
+    """Fit ``Windower(window)`` + ``model`` on all but the last ``n_test`` rows; RMSE on them.
+
+    The held-out rows are predicted from windows of the whole series, so they
+    have real history rather than padding.
+    """
+    pipe = Pipeline([("win", Windower(window)), ("m", model)]).fit(X[:-n_test], y[:-n_test])
+    windows = pipe[:-1].transform(X)[-n_test:]
+    return mean_squared_error(y[-n_test:], pipe[-1].predict(windows)) ** 0.5
 
 
 def test_trend_is_extrapolated_only_with_window_norm():
@@ -88,53 +124,68 @@ def test_trend_is_extrapolated_only_with_window_norm():
     t = np.arange(400.0)
     series = 0.05 * t + np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=400)
     X, y = forecast_xy(series, horizon=1)
-    n_test = 60
-    scores = {}
-    for norm in [None, "last"]:
-        pipe = Pipeline([("win", Windower(window=24)),
-                         ("m", LSTMRegressor(window_norm=norm, max_epochs=60,
-                                             random_state=0))])
-        pipe.fit(X[:-n_test], y[:-n_test])
-        full = pipe[:-1].transform(X)[-n_test:]      # windows with real history
-        scores[norm] = mean_squared_error(y[-n_test:], pipe[-1].predict(full)) ** 0.5
-    naive = mean_squared_error(y[-n_test:], X[-n_test:, 0]) ** 0.5
-    assert scores["last"] < 0.7 * naive
-    assert scores[None] > naive          # without it the forecast saturates
+    scores = {norm: _holdout_rmse(LSTMRegressor(window_norm=norm, max_epochs=60,
+                                                random_state=0), X, y, 60, 24)
+              for norm in [None, "last"]}
+    naive = _holdout_rmse(LastValueRegressor(), X, y, 60, 24)
+    # Seeds 0-9 (series and model), relative to the last value:
+    # window_norm="last" 0.25-0.43 (ridge on lags 0.24-0.33); None, whose
+    # standardised inputs leave the training range, 0.74-1.47, at least 1.9
+    # times the error of "last" (a ratio last/None of at most 0.52).
+    assert scores["last"] < 0.6 * naive
+    assert scores["last"] < 0.7 * scores[None]
 
 
 def test_real_trending_gdp_beats_naive_only_with_window_norm():
-    from sklearn.preprocessing import StandardScaler
-
-    from sklstm.datasets import load_macrodata
+    """US real GDP (quarterly, bundled macrodata), one step ahead, last 40 held out."""
     X, y = forecast_xy(load_macrodata()["realgdp"], horizon=1)
-    n_test = 40
-
-    def holdout(steps):
-        pipe = Pipeline(steps).fit(X[:-n_test], y[:-n_test])
-        windows = pipe[:-1].transform(X)[-n_test:]
-        return mean_squared_error(y[-n_test:], pipe[-1].predict(windows)) ** 0.5
-
-    naive = mean_squared_error(y[-n_test:], X.iloc[-n_test:, 0]) ** 0.5
-    last = holdout([("win", Windower(12)),
-                    ("m", LSTMRegressor(window_norm="last", max_epochs=100, random_state=0))])
-    zscore = holdout([("scale", StandardScaler()), ("win", Windower(12)),
-                      ("m", LSTMRegressor(max_epochs=100, random_state=0))])
-    assert last < 0.9 * naive < zscore
+    rmse = {
+        "last": _holdout_rmse(LSTMRegressor(window_norm="last", max_epochs=100,
+                                            random_state=0), X, y, 40, 12),
+        None: _holdout_rmse(LSTMRegressor(window_norm=None, max_epochs=100,
+                                          random_state=0), X, y, 40, 12),
+        "naive": _holdout_rmse(LastValueRegressor(), X, y, 40, 12),
+        "ridge": _holdout_rmse(RidgeLagsRegressor(), X, y, 40, 12),
+    }
+    # Relative to the last value: the drift forecast (last value + last change)
+    # scores 0.892 and ridge on lags 0.790. Seeds 0-9: window_norm="last" scores
+    # 0.744-0.800, which is 0.942-1.013 times ridge on lags; window_norm=None,
+    # whose forecasts cannot leave the training range, scores 5.6-9.7.
+    assert rmse["last"] < 0.85 * rmse["naive"]
+    assert rmse["last"] < 1.05 * rmse["ridge"]
+    assert rmse[None] > 2 * rmse["naive"]
 
 
 def test_standard_mode_on_a_real_trending_series_beats_naive_and_no_norm():
     """US population (quarterly, bundled macrodata): a steady real trend."""
-    from sklstm.datasets import load_macrodata
     X, y = forecast_xy(load_macrodata()["pop"], horizon=1)
-    n_test = 40
-    scores = {}
-    for norm in [None, "standard"]:
-        pipe = Pipeline([("win", Windower(12)),
-                         ("m", LSTMRegressor(window_norm=norm, target_channel=0,
-                                             max_epochs=100, random_state=0))])
-        pipe.fit(X[:-n_test], y[:-n_test])
-        windows = pipe[:-1].transform(X)[-n_test:]
-        scores[norm] = mean_squared_error(y[-n_test:], pipe[-1].predict(windows)) ** 0.5
-    naive = mean_squared_error(y[-n_test:], X.iloc[-n_test:, 0]) ** 0.5
+    scores = {norm: _holdout_rmse(LSTMRegressor(window_norm=norm, target_channel=0,
+                                                max_epochs=100, random_state=0), X, y, 40, 12)
+              for norm in [None, "standard"]}
+    naive = _holdout_rmse(LastValueRegressor(), X, y, 40, 12)
+    # Seeds 0-9, relative to the last value: "standard" 0.069-0.310, None
+    # 10.6-15.7. This smooth a trend is a linear model's ground: ridge on lags
+    # scores 0.055 and the drift forecast 0.129, and the LSTM beats neither
+    # reliably, so neither is claimed here.
     assert scores["standard"] < 0.5 * naive
-    assert scores["standard"] < 0.5 * scores[None]
+    assert scores["standard"] < 0.1 * scores[None]
+
+
+def test_mission_pipeline_at_defaults_beats_the_naive_forecast_on_a_trend():
+    """``Windower()`` + ``BiLSTMRegressor()`` at default parameters on a trending series.
+
+    Monthly: a yearly season, a rise of 10 over 300 months, one step ahead,
+    the last 48 months held out. The default ``window_norm="auto"`` resolves
+    to ``"last"`` here, which lets forecasts follow the trend.
+    """
+    series = make_seasonal_series(300, period=12, trend=10.0, random_state=0)
+    X, y = forecast_xy(series, horizon=1)
+    pipe = Pipeline([("win", Windower()), ("m", BiLSTMRegressor(random_state=0))])
+    pipe.fit(X[:-48], y[:-48])
+    assert pipe[-1].window_norm_ == "last"
+    rmse = mean_squared_error(y[-48:], pipe.predict(X)[-48:]) ** 0.5
+    naive = Pipeline([("win", Windower()), ("m", LastValueRegressor())]).fit(X[:-48], y[:-48])
+    naive_rmse = mean_squared_error(y[-48:], naive.predict(X)[-48:]) ** 0.5
+    # Seeds 0-9 (series and model): 0.25-0.36 of the last value's RMSE (ridge
+    # on lags: 0.79-1.16 of the model's RMSE, so it is not claimed here).
+    assert rmse < 0.5 * naive_rmse
