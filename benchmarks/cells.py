@@ -3,8 +3,9 @@
 Setup: 2,000 windows of 48 steps, hidden 64, batch 64, one feature, default
 threads. Each regressor trains for ``--epochs`` epochs (no early stop); the
 per-epoch time is the median of skorch's per-epoch durations after the first
-epoch, and the smallest such median over ``--rounds`` interleaved rounds. Highway has two layers, so it is also compared with the two-layer
-fused ``StackedLSTMRegressor``.
+epoch, and the smallest such median over ``--rounds`` interleaved rounds.
+Highway has two layers, so it is also compared with the two-layer fused
+``StackedLSTMRegressor``.
 
 ``--compile`` also times ``torch.compile`` of the peephole network (first
 step including compilation, then steady steps) and prints the break-even
@@ -20,8 +21,14 @@ import time
 import numpy as np
 import torch
 
-from sklstm import (CIFGLSTMRegressor, HighwayLSTMRegressor, LSTMRegressor,
-                    NestedLSTMRegressor, PeepholeLSTMRegressor, StackedLSTMRegressor)
+from sklstm import (
+    CIFGLSTMRegressor,
+    HighwayLSTMRegressor,
+    LSTMRegressor,
+    NestedLSTMRegressor,
+    PeepholeLSTMRegressor,
+    StackedLSTMRegressor,
+)
 from sklstm.nn import CellRecurrentNet
 
 TARGETS = {"PeepholeLSTMRegressor": 2.0, "CIFGLSTMRegressor": 2.0,

@@ -1,27 +1,24 @@
 """Wall time of scikit-learn's ``check_estimator`` for every public estimator.
 
-Runs all checks at default parameters (the Windower's two declared expected
-failures included, as in ``tests/test_common.py``) and prints, per estimator,
-the number of checks, how many passed, and the seconds taken.
+Runs all checks on the estimators of ``tests/test_common.py`` (every public
+estimator at default parameters, and the baselines' other settings; the
+Windower's two declared expected failures included) and prints, per
+estimator, the number of checks, how many passed, and the seconds taken.
 
     python benchmarks/check_estimator_time.py [--threads N]
 """
 
 import argparse
-import inspect
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import torch
-from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import check_estimator
 
-import sklstm
-
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
-from test_common import expected_failed_checks  # noqa: E402
+from test_common import PUBLIC_ESTIMATORS, expected_failed_checks  # noqa: E402
 
 
 def main():
@@ -30,12 +27,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
-    for name in sklstm.__all__:
-        obj = getattr(sklstm, name)
-        if not (inspect.isclass(obj) and issubclass(obj, BaseEstimator)) \
-                or obj is sklstm.SequenceRegressor:
-            continue
-        estimator = obj()
+    for estimator in PUBLIC_ESTIMATORS:
+        name = repr(estimator)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -43,7 +36,7 @@ def main():
                                       expected_failed_checks=expected_failed_checks(estimator))
         seconds = time.perf_counter() - start
         status = [r["status"] for r in results]
-        print(f"{name:24s} {len(results):3d} checks  {status.count('passed'):3d} passed  "
+        print(f"{name:40s} {len(results):3d} checks  {status.count('passed'):3d} passed  "
               f"{status.count('xfail')} xfail  {status.count('skipped')} skipped  "
               f"{status.count('failed')} failed  {seconds:6.1f} s", flush=True)
 

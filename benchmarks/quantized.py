@@ -19,6 +19,8 @@ Columns:
 * predict throughput: windows per second of one ``predict`` call on
   ``--rows`` windows (the hold-out windows repeated), best of 7 calls, the
   models taking turns; the last seed's model of each row is timed.
+* baseline rows, on the same windows: the last value and ridge regression on
+  the lags (``sklstm.baselines``); only their error and fit time apply.
 
     python benchmarks/quantized.py [--seeds 3] [--rows 4096] [--threads 1]
 """
@@ -29,7 +31,14 @@ import time
 import numpy as np
 import torch
 
-from sklstm import LSTMRegressor, QuantizedLSTMRegressor, Windower, forecast_xy
+from sklstm import (
+    LastValueRegressor,
+    LSTMRegressor,
+    QuantizedLSTMRegressor,
+    Windower,
+    forecast_xy,
+)
+from sklstm.baselines import RidgeLagsRegressor
 from sklstm.datasets import load_sunspots
 from sklstm.nn import FusedRecurrentNet
 
@@ -76,7 +85,8 @@ def main():
           f"{args.seeds} seed(s)")
 
     rows = []
-    configs = [(32, None)] + [(bits, 8) for bits in (8, 4, 2)] + [(bits, None) for bits in (8, 4, 2)]
+    configs = ([(32, None)] + [(bits, 8) for bits in (8, 4, 2)]
+               + [(bits, None) for bits in (8, 4, 2)])
     for bits, activation_bits in configs:
         rmses, fits = [], []
         for seed in range(args.seeds):
@@ -101,6 +111,15 @@ def main():
     for row, tput in zip(rows, throughputs([row[5] for row in rows], X_rows)):
         row[5] = tput
 
+    baselines = []
+    for name, model in [("ridge on lags", RidgeLagsRegressor()),
+                        ("naive (last value)", LastValueRegressor())]:
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit = time.perf_counter() - start
+        baselines.append([name, float(np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))),
+                          fit])
+
     fp32 = rows[0]
     print()
     print("| bits | weight bytes | ratio to fp32 | total bytes | hold-out RMSE | "
@@ -109,6 +128,8 @@ def main():
     for name, wb, tb, rmse, sd, tput, fit in rows:
         print(f"| {name} | {wb:,} | {wb / fp32[1]:.3f} | {tb:,} | {rmse:.2f} ± {sd:.2f} | "
               f"{rmse / fp32[3]:.3f} | {tput:,.0f} | {tput / fp32[5]:.2f} | {fit:.1f} |")
+    for name, rmse, fit in baselines:
+        print(f"| {name} | — | — | — | {rmse:.2f} | {rmse / fp32[3]:.3f} | — | — | {fit:.1f} |")
 
 
 if __name__ == "__main__":

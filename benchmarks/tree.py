@@ -18,7 +18,7 @@ import torch
 
 from sklstm import LSTMRegressor, Windower
 from sklstm.datasets import make_hierarchical_sales
-from sklstm.tree import Hierarchy, TreeLSTMRegressor
+from sklstm.tree import TreeLSTMRegressor
 
 TREES = [(5, 10), (20, 25)]       # (categories, products per category)
 WINDOW = 14
@@ -47,13 +47,12 @@ def main():
           f"hidden 32, batch 32, {args.epochs} epochs (median after the first)\n")
     print(f"{'tree (nodes)':24s}{'model':26s}{'s / epoch':>10s}{'ms / batch':>12s}")
     for n_categories, n_products in TREES:
-        sales, levels = make_hierarchical_sales(n_categories, n_products,
+        sales, hierarchy = make_hierarchical_sales(n_categories, n_products,
                                                 n_periods=args.samples + WINDOW + 1,
                                                 random_state=0)
         values = sales.to_numpy()
         X = Windower(WINDOW).fit_transform(values[:-1])[WINDOW:]
         y = values[1:][WINDOW:]
-        hierarchy = Hierarchy.from_levels(levels)
         label = f"1 + {n_categories} + {n_categories * n_products} ({hierarchy.n_nodes})"
         n_batches = -(-len(X) // 32)
         common = dict(max_epochs=args.epochs, n_iter_no_change=None, random_state=0)

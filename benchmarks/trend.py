@@ -7,8 +7,10 @@ random_state 0, one torch thread. "global z-score" is the usual recipe without
 Windower.
 
 Part 1: every variant on US real GDP (quarterly, bundled ``macrodata``), with
-last-value and seasonal naive forecasts. Part 2: LSTMRegressor on the other
-bundled series, every ``window_norm`` mode.
+the baselines of ``sklstm.baselines`` on the same windows: last value,
+seasonal naive and ridge regression on the lags. Part 2: LSTMRegressor on the
+other bundled series, every ``window_norm`` mode, against the last value and
+the ridge on lags.
 
     python benchmarks/trend.py
 """
@@ -18,8 +20,17 @@ from sklearn.metrics import mean_squared_error
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklstm import (BiLSTMRegressor, GRURegressor, LSTMRegressor, StackedLSTMRegressor,
-                    Windower, forecast_xy)
+from sklstm import (
+    BiLSTMRegressor,
+    GRURegressor,
+    LastValueRegressor,
+    LSTMRegressor,
+    SeasonalNaiveRegressor,
+    StackedLSTMRegressor,
+    Windower,
+    forecast_xy,
+)
+from sklstm.baselines import RidgeLagsRegressor
 from sklstm.datasets import DATASETS, load_series
 
 VARIANTS = [LSTMRegressor, GRURegressor, BiLSTMRegressor, StackedLSTMRegressor]
@@ -41,6 +52,13 @@ def rmse(a, b):
     return mean_squared_error(a, b) ** 0.5
 
 
+def pipeline_rmse(steps, X, y, n_test):
+    """Hold-out RMSE of a Windower pipeline; test windows keep their real history."""
+    pipe = Pipeline(steps).fit(X[:-n_test], y[:-n_test])
+    windows = pipe[:-1].transform(X)[-n_test:]
+    return rmse(y[-n_test:], pipe[-1].predict(windows))
+
+
 def holdout_rmse(cls, X, y, window, n_test, setting):
     scale, window_norm = SETTINGS[setting]
     steps = [("win", Windower(window=window)),
@@ -48,15 +66,11 @@ def holdout_rmse(cls, X, y, window, n_test, setting):
                        random_state=0))]
     if scale:
         steps.insert(0, ("scale", StandardScaler()))
-    pipe = Pipeline(steps).fit(X[:-n_test], y[:-n_test])
-    windows = pipe[:-1].transform(X)[-n_test:]
-    return rmse(y[-n_test:], pipe[-1].predict(windows))
+    return pipeline_rmse(steps, X, y, n_test)
 
 
-def naive_rows(series, X, y, n_test, season):
-    last = X.iloc[-n_test:, 0].to_numpy()
-    seasonal = series.shift(season - 1).iloc[-n_test - 1:-1].to_numpy()  # value m before
-    return rmse(y[-n_test:], last), rmse(y[-n_test:], seasonal)
+def baseline_rmse(estimator, X, y, window, n_test):
+    return pipeline_rmse([("win", Windower(window=window)), ("m", estimator)], X, y, n_test)
 
 
 def main():
@@ -64,24 +78,28 @@ def main():
     series = load_series("macrodata")["realgdp"]
     window, n_test, season = 12, 40, DATASETS["macrodata"][1]
     X, y = forecast_xy(series, horizon=1)
-    naive, seasonal = naive_rows(series, X, y, n_test, season)
+    baselines = {"naive (last value)": LastValueRegressor(),
+                 f"seasonal naive (m={season})": SeasonalNaiveRegressor(season),
+                 "ridge on lags": RidgeLagsRegressor()}
     print(f"US real GDP, quarterly: window {window}, last {n_test} quarters held out\n")
     print(f"{'model':38s}{'hold-out RMSE':>14s}")
-    print(f"{'naive (last value)':38s}{naive:14.1f}")
-    print(f"{f'seasonal naive (m={season})':38s}{seasonal:14.1f}")
+    for name, estimator in baselines.items():
+        print(f"{name:38s}{baseline_rmse(estimator, X, y, window, n_test):14.1f}")
     for cls in VARIANTS:
         for setting in ["global z-score", "standard", "last"]:
             score = holdout_rmse(cls, X, y, window, n_test, setting)
             print(f"{cls.__name__ + ', ' + setting:38s}{score:14.1f}", flush=True)
 
     print("\nLSTMRegressor on other bundled series (hold-out RMSE)\n")
-    print(f"{'series':22s}{'naive':>8s}" + "".join(f"{k:>16s}" for k in SETTINGS))
+    print(f"{'series':22s}{'naive':>8s}{'ridge on lags':>16s}"
+          + "".join(f"{k:>16s}" for k in SETTINGS))
     for name, column, window, n_test in OTHER_SERIES:
         X, y = forecast_xy(load_series(name)[column], horizon=1)
-        naive = rmse(y[-n_test:], X.iloc[-n_test:, 0])
+        naive = baseline_rmse(LastValueRegressor(), X, y, window, n_test)
+        ridge = baseline_rmse(RidgeLagsRegressor(), X, y, window, n_test)
         cells = [holdout_rmse(LSTMRegressor, X, y, window, n_test, s) for s in SETTINGS]
-        print(f"{name + ':' + column:22s}{naive:8.3g}" + "".join(f"{c:16.3g}" for c in cells),
-              flush=True)
+        print(f"{name + ':' + column:22s}{naive:8.3g}{ridge:16.3g}"
+              + "".join(f"{c:16.3g}" for c in cells), flush=True)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,12 @@ out, and single months such as the 2009 slump are followed through the window
 as they age (the diagonal streaks).
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.pipeline import Pipeline
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-
-from sklstm import AttentionLSTMRegressor, Windower, forecast_xy  # noqa: E402
-from sklstm.datasets import load_elec_equip  # noqa: E402
+from sklstm import AttentionLSTMRegressor, Windower, forecast_xy
+from sklstm.datasets import load_elec_equip
 
 series = load_elec_equip()
 X, y = forecast_xy(series, horizon=1)

@@ -8,8 +8,11 @@ Eight regressors -- :class:`~sklstm.LSTMRegressor`,
 :class:`~sklstm.CIFGLSTMRegressor`, :class:`~sklstm.NestedLSTMRegressor` and
 :class:`~sklstm.HighwayLSTMRegressor` -- forecast next year's sunspot number
 (bundled ``sunspots``, NOAA NGDC) from the last 22 years, and are scored on
-the last 60 years, held out in time order. The last-value naive forecast is
-the baseline every model has to beat.
+the last 60 years, held out in time order. The last-value naive forecast
+(:class:`~sklstm.LastValueRegressor`) is the baseline every model has to
+beat, and ridge regression on the same lags
+(:class:`~sklstm.baselines.RidgeLagsRegressor`) is the cheap model a
+recurrent one has to beat to be worth its cost.
 
 Every variant gets the same small budget (hidden 32, batch 64, at most 60
 epochs, one seed), so the bars show how the variants behave *at equal
@@ -26,19 +29,17 @@ with ``sklstm compare`` or ``GridSearchCV``.
 # that they carry their real history instead of padding.
 import time
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from sklearn.metrics import mean_squared_error
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from sklearn.metrics import mean_squared_error  # noqa: E402
-
-from sklstm import (  # noqa: E402
+from sklstm import (
     BiLSTMRegressor,
     CIFGLSTMRegressor,
     GRURegressor,
     HighwayLSTMRegressor,
+    LastValueRegressor,
     LSTMRegressor,
     NestedLSTMRegressor,
     PeepholeLSTMRegressor,
@@ -46,7 +47,8 @@ from sklstm import (  # noqa: E402
     Windower,
     forecast_xy,
 )
-from sklstm.datasets import load_sunspots  # noqa: E402
+from sklstm.baselines import RidgeLagsRegressor
+from sklstm.datasets import load_sunspots
 
 X, y = forecast_xy(load_sunspots(), horizon=1)   # X: value at t, y: value at t + 1
 window, n_test = 22, 60
@@ -89,21 +91,25 @@ for name, model in variants.items():
     curves[name] = model.history_[:, "train_loss"]      # one entry per epoch
     print(f"{name:9s} hold-out RMSE {scores[name]:6.1f}   "
           f"{model.n_iter_:3d} epochs in {seconds[name]:5.1f} s")
-naive = rmse(y_test, W_test[:, -1, 0])                  # last value of each window
+# The baselines read the same windows: the last value of each window, and a
+# ridge regression on its 22 lags (the cheapest learned model).
+naive = rmse(y_test, LastValueRegressor().fit(W_train, y_train).predict(W_test))
+ridge = rmse(y_test, RidgeLagsRegressor().fit(W_train, y_train).predict(W_test))
 print(f"{'naive':9s} hold-out RMSE {naive:6.1f}")
+print(f"{'ridge':9s} hold-out RMSE {ridge:6.1f}")
 
 # %%
 # Hold-out RMSE and learning curves
 # ---------------------------------
 # Left: the error of each variant on the 60 held-out years (lower is better;
-# the dashed line is the naive forecast). Right: the training loss per epoch,
-# read from each model's ``history_`` (skorch's history; ``loss_curve_``
-# holds the same numbers). Training stops early once the loss stops improving
-# by ``tol`` for ``n_iter_no_change`` epochs.
+# grey bars are the baselines, the dashed line is the naive forecast). Right:
+# the training loss per epoch, read from each model's ``history_`` (skorch's
+# history; ``loss_curve_`` holds the same numbers). Training stops early once
+# the loss stops improving by ``tol`` for ``n_iter_no_change`` epochs.
 order = sorted(scores, key=scores.get)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=[1.3, 1])
-bars = ax1.barh(order + ["naive"], [scores[n] for n in order] + [naive],
-                color=["C0"] * len(order) + ["0.6"])
+bars = ax1.barh(order + ["ridge on lags", "naive"], [scores[n] for n in order] + [ridge, naive],
+                color=["C0"] * len(order) + ["0.6", "0.6"])
 ax1.bar_label(bars, fmt="%.1f", padding=2, fontsize=8)
 ax1.axvline(naive, color="0.3", ls="--", lw=0.8)
 ax1.set_xlim(0, naive * 1.12)

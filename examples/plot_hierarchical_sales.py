@@ -14,27 +14,23 @@ up through the hierarchy's summing matrix, so the forecasts of the
 categories and of the total are exactly the sums of their parts.
 
 The window length is chosen by ``GridSearchCV`` with a ``TimeSeriesSplit``
-over a ``Windower`` + Tree-LSTM pipeline; the last 90 days are held out.
+over a ``Windower`` + Tree-LSTM pipeline; the last 90 days are held out and
+compared with the weekly seasonal naive forecast
+(:class:`sklstm.SeasonalNaiveRegressor`).
 """
 
 # %%
 # Data: a sales matrix whose columns are the hierarchy's nodes
 # ------------------------------------------------------------
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import Pipeline
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.model_selection import GridSearchCV, TimeSeriesSplit  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
+from sklstm import SeasonalNaiveRegressor, TreeLSTMRegressor, Windower
+from sklstm.datasets import make_hierarchical_sales
 
-from sklstm import Windower  # noqa: E402
-from sklstm.datasets import make_hierarchical_sales  # noqa: E402
-from sklstm.tree import Hierarchy, TreeLSTMRegressor  # noqa: E402
-
-sales, levels = make_hierarchical_sales(2, 3, n_periods=420, random_state=0)
-hierarchy = Hierarchy.from_levels(levels)
-print(levels)
+sales, hierarchy = make_hierarchical_sales(2, 3, n_periods=420, random_state=0)
 print("nodes (= sales columns):", list(hierarchy.nodes))
 
 # Row t of X is what is known on day t (every node's sales); row t of y is
@@ -49,7 +45,7 @@ X_train, X_test, y_train, y_test = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_t
 # --------------------------------------
 pipe = Pipeline([
     ("win", Windower(window=14)),
-    ("tree", TreeLSTMRegressor(hierarchy=levels, coherent=True, hidden_size=16,
+    ("tree", TreeLSTMRegressor(hierarchy=hierarchy, coherent=True, hidden_size=16,
                                max_epochs=25, batch_size=64, random_state=0)),
 ])
 search = GridSearchCV(pipe, {"win__window": [7, 14]}, cv=TimeSeriesSplit(2),
@@ -63,7 +59,15 @@ print("best window:", search.best_params_["win__window"])
 # The test windows need the days before the hold-out: window the whole
 # series and keep the last rows.
 pred = search.best_estimator_.predict(X)[-n_test:]
-naive = sales.to_numpy()[-n_test - 7:-7]                 # same weekday, last week
+
+# The baseline: each node's sales on the same weekday last week, read from
+# that node's channel of the same windows.
+windows = Windower(window=7).fit_transform(X)             # (n_samples, 7, n_nodes)
+naive = np.column_stack([
+    SeasonalNaiveRegressor(season_length=7, target_channel=j)
+    .fit(windows[:-n_test], y_train[:, j]).predict(windows[-n_test:])
+    for j in range(len(hierarchy.nodes))
+])
 
 
 def rmse(a, b):
@@ -71,7 +75,7 @@ def rmse(a, b):
 
 
 for depth, name in enumerate(["total", "categories", "products"]):
-    nodes = np.flatnonzero(hierarchy.levels == depth)
+    nodes = np.flatnonzero(hierarchy.depths == depth)
     tree_err = np.mean([rmse(pred[:, j], y_test[:, j]) for j in nodes])
     naive_err = np.mean([rmse(naive[:, j], y_test[:, j]) for j in nodes])
     print(f"{name:10s}  Tree-LSTM RMSE {tree_err:6.1f}   seasonal naive RMSE {naive_err:6.1f}")
@@ -92,7 +96,7 @@ for ax, name in zip(axes, ["total", "c0", "c0_p0"]):
     ax.plot(dates[-n_test:], naive[:, j], color="C3", ls="--", lw=1,
             label=f"seasonal naive (RMSE {rmse(naive[:, j], y_test[:, j]):.1f})")
     ax.axvline(dates[-n_test], color="k", lw=0.8)
-    level = ["total", "category", "product"][hierarchy.levels[j]]
+    level = hierarchy.levels[hierarchy.depths[j]]
     ax.set_title(f"{level} {name!r}: next-day forecast on the hold-out", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
 fig.tight_layout()

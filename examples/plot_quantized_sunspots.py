@@ -9,15 +9,12 @@ forecast yearly sunspots one year ahead; the left panel shows how many bytes
 their weights take, the right one the hold-out forecasts.
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sklstm import LSTMRegressor, QuantizedLSTMRegressor, Windower, forecast_xy  # noqa: E402
-from sklstm.datasets import load_sunspots  # noqa: E402
-from sklstm.nn import FusedRecurrentNet  # noqa: E402
+from sklstm import LSTMRegressor, QuantizedLSTMRegressor, Windower, forecast_xy
+from sklstm.datasets import load_sunspots
+from sklstm.nn import FusedRecurrentNet
 
 # %%
 # Windows of 20 years; the last 60 years are held out in time order.

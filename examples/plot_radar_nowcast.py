@@ -9,14 +9,11 @@ Each sample is six frames of a rain cell (a Gaussian blob) drifting across a
 grid. Persistence (the last frame repeated) is the baseline.
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sklstm import ConvLSTMRegressor  # noqa: E402
-from sklstm.datasets import make_moving_blobs  # noqa: E402
+from sklstm import ConvLSTMRegressor
+from sklstm.datasets import make_moving_blobs
 
 X, y = make_moving_blobs(500, n_timesteps=6, grid=20, sigma=2.0, noise=0.05,
                          random_state=0)

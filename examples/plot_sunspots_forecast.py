@@ -5,20 +5,17 @@ Forecasting yearly sunspots with a Windower + LSTM pipeline
 A raw series goes through :class:`sklstm.Windower` (one 20-year window per
 row, rows kept, so ``y`` stays aligned) into :class:`sklstm.LSTMRegressor`.
 The last 60 years are held out in time order; the forecast is compared with
-the last-value naive forecast, and the training loss curve is read from
-``history_``.
+the last-value naive forecast (:class:`sklstm.LastValueRegressor`, on the
+same windows), and the training loss curve is read from ``history_``.
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import mean_squared_error
+from sklearn.pipeline import Pipeline
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import mean_squared_error  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-
-from sklstm import LSTMRegressor, Windower, forecast_xy  # noqa: E402
-from sklstm.datasets import load_sunspots  # noqa: E402
+from sklstm import LastValueRegressor, LSTMRegressor, Windower, forecast_xy
+from sklstm.datasets import load_sunspots
 
 series = load_sunspots()
 X, y = forecast_xy(series, horizon=1)        # X: value at t, y: value at t + 1
@@ -29,7 +26,8 @@ pipe = Pipeline([("win", Windower(window=20)),
                  ("m", LSTMRegressor(max_epochs=100, random_state=0))])
 pipe.fit(X_train, y_train)
 pred = pipe.predict(X_test).ravel()
-naive = X_test.iloc[:, 0].to_numpy()
+naive_pipe = Pipeline([("win", Windower(window=20)), ("m", LastValueRegressor())])
+naive = naive_pipe.fit(X_train, y_train).predict(X_test).ravel()
 
 
 def rmse(a, b):

@@ -7,7 +7,16 @@ series into such sequences inside a ``Pipeline``.
 """
 
 from .base import SequenceRegressor
+from .baselines import (
+    LastValueRegressor,
+    RidgeLagsRegressor,
+    SeasonalNaiveRegressor,
+    WindowMeanRegressor,
+)
 from .convlstm import ConvLSTMRegressor
+from .hierarchy import Hierarchy
+from .persistence import load, save
+from .quantized import QuantizedLSTMRegressor
 from .regressors import (
     AttentionLSTMRegressor,
     BiLSTMRegressor,
@@ -19,15 +28,21 @@ from .regressors import (
     PeepholeLSTMRegressor,
     StackedLSTMRegressor,
 )
-from .quantized import QuantizedLSTMRegressor
 from .tree import TreeLSTMRegressor
 from .windowing import Windower, forecast_xy
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "save",
+    "load",
     "Windower",
     "forecast_xy",
+    "Hierarchy",
+    "LastValueRegressor",
+    "SeasonalNaiveRegressor",
+    "WindowMeanRegressor",
+    "RidgeLagsRegressor",
     "SequenceRegressor",
     "LSTMRegressor",
     "GRURegressor",

@@ -184,7 +184,8 @@ def _accepted_shapes(max_ndim):
     return _SHAPES.get(max_ndim, f"an array with 2 to {max_ndim} dimensions")
 
 
-def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False):
+def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False,
+                    dtype=np.float32):
     """Validate sequence input and return it as float32 with a feature axis.
 
     Parameters
@@ -204,10 +205,13 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
         The highest rank of ``X`` the estimator accepts.
     y_required : bool, default=False
         Whether ``y`` must be given (``fit``): ``y=None`` then raises.
+    dtype : numpy dtype or None, default=np.float32
+        The returned ``X``'s dtype; ``None`` keeps float32 and float64 as given
+        (other numbers become float64).
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_timesteps, ...), float32
+    X : ndarray of shape (n_samples, n_timesteps, ...), of ``dtype``
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs), or None
         As validated; :func:`check_target` makes it 2-D float64.
     """
@@ -245,7 +249,7 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
         estimator._sequence_shape = X.shape[1:]
     else:
         _check_sequence_shape(estimator, X.shape)
-    return X.astype(np.float32, copy=False), y
+    return (X if dtype is None else X.astype(dtype, copy=False)), y
 
 
 def flatten_target(estimator, y, max_ndim, fitted_shape=None):
@@ -271,11 +275,15 @@ def flatten_target(estimator, y, max_ndim, fitted_shape=None):
         ``predict`` returns per sample.
     """
     cls = type(estimator).__name__
-    ndim = np.ndim(y) if y is not None and not sp.issparse(y) else 0
-    if ndim <= 2:
-        shape = tuple(np.shape(y)[1:]) if ndim == 2 else ()
-        return y, shape
+    if y is None or sp.issparse(y):
+        return y, ()                    # check_sequences words these
+    shape = getattr(y, "shape", None)
+    if shape is None:                   # a list, or an object with __array__
+        shape = np.asarray(y).shape
+    if len(shape) <= 2:
+        return y, tuple(shape[1:])
     y = np.asarray(y)
+    ndim = y.ndim
     if ndim > max_ndim:
         raise ValueError(
             f"{cls} takes y of shape (n_samples,) or (n_samples, n_outputs)"

@@ -1,41 +1,105 @@
 """Tests of the ``sklstm`` command line (``sklstm compare``)."""
 
+import importlib.util
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+from sklearn.metrics import mean_absolute_error, root_mean_squared_error
+from sklearn.model_selection import TimeSeriesSplit
+from sklearn.pipeline import Pipeline
 
-from sklstm import cli
-from sklstm.cli import main, naive_forecast, seasonal_naive_forecast
+import sklstm
+from sklstm import (
+    LastValueRegressor,
+    SeasonalNaiveRegressor,
+    Windower,
+    WindowMeanRegressor,
+    compare,
+    forecast_xy,
+)
+from sklstm.baselines import RidgeLagsRegressor
+from sklstm.cli import main
+from sklstm.datasets import load_series
+from sklstm.registry import DEFAULT_VARIANTS, VARIANTS
 
 # Tiny settings: a few epochs, two folds, the 100-value Nile series.
 FAST = ["--data", "nile", "--max-epochs", "3", "--cv", "2", "--variants", "lstm", "gru"]
+BASELINE_ROWS = {"naive (last value)", "window mean", "ridge on lags"}
+COLUMNS = ["rmse_mean", "rmse_std", "mae_mean", "mae_std", "fit_s"]
 
 
-def test_compare_prints_leaderboard(capsys):
-    assert main(["compare", *FAST]) == 0
-    out, err = capsys.readouterr()
+def parse_leaderboard(out):
+    """Rows of the printed leaderboard: [(model, {column: value, ...}), ...]."""
     lines = out.strip().splitlines()
-    assert lines[0].split() == ["model", "rmse_mean", "rmse_std", "mae_mean", "mae_std", "fit_s"]
-    models = [line[: lines[0].index("rmse_mean")].strip() for line in lines[1:]]
-    assert sorted(models) == sorted(["lstm", "gru", "naive (last value)"])
-    rmse = [float(line.split()[-5]) for line in lines[1:]]
+    assert lines[0].split() == ["model", *COLUMNS]
+    rows = []
+    for line in lines[1:]:
+        name, *numbers = line.rsplit(None, len(COLUMNS))
+        rows.append((name.strip(), dict(zip(COLUMNS, map(float, numbers)))))
+    decimals = len(lines[1].split()[-5].partition(".")[2])      # of rmse_mean
+    return rows, decimals
+
+
+def run(argv, capsys):
+    """Run ``sklstm`` in-process; return (exit status, stdout, stderr)."""
+    try:
+        status = main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# ------------------------------------------------------------- leaderboard
+
+@pytest.mark.parametrize("extra, seasonal", [
+    ([], {}),
+    (["--season", "4", "--horizon", "2"], {"seasonal naive (m=4)": 4}),
+])
+def test_leaderboard_rows_and_baseline_scores(extra, seasonal, capsys):
+    status, out, err = run(["compare", *FAST, *extra], capsys)
+    assert status == 0
+    rows, decimals = parse_leaderboard(out)
+    names = [name for name, _ in rows]
+    assert sorted(names) == sorted({"lstm", "gru", *BASELINE_ROWS, *seasonal})
+    rmse = [scores["rmse_mean"] for _, scores in rows]
     assert rmse == sorted(rmse)                      # sorted by mean RMSE
     assert "[lstm] fold 2/2  rmse" in err            # progress on stderr
     assert "[gru] fold 1/2" in err
 
-
-def test_seasonal_baseline_row(capsys):
-    assert main(["compare", *FAST, "--season", "4", "--horizon", "2"]) == 0
-    assert "seasonal naive (m=4)" in capsys.readouterr().out
+    # The baselines' rows are their estimators' scores on the same folds:
+    # nile's window is 8 (two seasons of 1, clipped to [8, 48]).
+    horizon = 2 if extra else 1
+    X, y = forecast_xy(load_series("nile")["volume"].to_numpy(), horizon=horizon)
+    estimators = {"naive (last value)": (LastValueRegressor(), 8),
+                  "window mean": (WindowMeanRegressor(), 8),
+                  "ridge on lags": (RidgeLagsRegressor(), 8)}
+    for name, m in seasonal.items():
+        estimators[name] = (SeasonalNaiveRegressor(season_length=m), 8)
+    tolerance = 0.5 * 10.0 ** -decimals + 1e-9      # printed rounding
+    printed = dict(rows)
+    for name, (estimator, window) in estimators.items():
+        rmse, mae = [], []
+        for train, test in TimeSeriesSplit(2).split(X):
+            pipe = Pipeline([("win", Windower(window=window)), ("m", estimator)])
+            y_pred = pipe.fit(X[train], y[train]).predict(X[test])
+            rmse.append(root_mean_squared_error(y[test], y_pred))
+            mae.append(mean_absolute_error(y[test], y_pred))
+        expected = {"rmse_mean": np.mean(rmse), "rmse_std": np.std(rmse),
+                    "mae_mean": np.mean(mae), "mae_std": np.std(mae)}
+        for column, value in expected.items():
+            assert printed[name][column] == pytest.approx(value, abs=tolerance), (name, column)
 
 
 def test_plot_writes_png(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     path = tmp_path / "cv.png"
-    assert main(["compare", *FAST, "--plot", str(path)]) == 0
+    status, _, err = run(["compare", *FAST, "--plot", str(path)], capsys)
+    assert status == 0 and f"plot saved to {path}" in err
     data = path.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 1000
 
@@ -52,54 +116,92 @@ def test_csv_with_date_column(tmp_path, capsys):
     frame.to_csv(path, index=False)
     argv = ["compare", "--data", str(path), "--target", "load", "--max-epochs", "2",
             "--cv", "2", "--variants", "gru", "--window", "5"]
-    assert main(argv) == 0
-    out, err = capsys.readouterr()
-    assert "gru" in out and "naive (last value)" in out
-    assert "target 'load'" in err
-    assert main([*argv, "--exog"]) == 0
-    assert "2 input column(s)" in capsys.readouterr().err
+    status, out, err = run(argv, capsys)
+    assert status == 0
+    assert {name for name, _ in parse_leaderboard(out)[0]} == {"gru", *BASELINE_ROWS}
+    assert "target 'load'" in err and "1 input column(s)" in err
+    status, _, err = run([*argv, "--exog"], capsys)
+    assert status == 0 and "2 input column(s)" in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--data", "atlantis"], "unknown dataset 'atlantis'"),
-    (["--data", "nowhere/series.csv"], "not found"),
-    (["--data", "nile", "--target", "rainfall"], "unknown target column 'rainfall'"),
-    (["--variants", "lstm", "transformer"], "invalid choice: 'transformer'"),
-    (["--horizon", "0"], "argument --horizon: must be >= 1"),
-    (["--window", "0"], "argument --window: must be >= 1"),
-    (["--data", "nile", "--cv", "60"], "too short"),
+# ----------------------------------------------------------------- options
+
+@pytest.fixture
+def pipelines(monkeypatch):
+    """Record every variant pipeline the runner builds."""
+    built = []
+    real = compare.make_pipeline
+
+    def spy(*args, **kwargs):
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(compare, "make_pipeline", spy)
+    return built
+
+
+@pytest.mark.parametrize("option, check", [
+    (["--lr", "0.05"], lambda pipe: pipe[-1].lr == 0.05),
+    ([], lambda pipe: pipe[-1].lr == sklstm.LSTMRegressor().lr),
+    (["--random-state", "7"], lambda pipe: pipe[-1].random_state == 7),
+    (["--window-norm", "mean"],
+     lambda pipe: pipe[-1].window_norm == "mean" and len(pipe.steps) == 2),
+    (["--window-norm", "none"],
+     lambda pipe: pipe[-1].window_norm is None and pipe.steps[0][0] == "scale"),
+    (["--window", "6"], lambda pipe: pipe.named_steps["win"].window == 6),
+    (["--max-epochs", "2"], lambda pipe: pipe[-1].max_epochs == 2),
 ])
-def test_bad_input_exits_2(argv, message, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["compare", *argv])
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert "sklstm: error: " in err and message in err
-    assert "Traceback" not in err
+def test_options_reach_the_models(option, check, pipelines, capsys):
+    argv = ["compare", "--data", "nile", "--max-epochs", "1", "--cv", "2",
+            "--variants", "gru", *option]
+    assert run(argv, capsys)[0] == 0
+    assert len(pipelines) == 1 and check(pipelines[0])
 
 
-def test_no_subcommand_prints_help(capsys):
-    assert main([]) == 2
-    assert "compare" in capsys.readouterr().err
+def test_random_state_makes_runs_repeatable(capsys):
+    def model_rows(seed):
+        argv = ["compare", *FAST[:-1], "--random-state", seed]   # lstm alone
+        status, out, _ = run(argv, capsys)
+        assert status == 0
+        return {name: {k: v for k, v in s.items() if k != "fit_s"}
+                for name, s in parse_leaderboard(out)[0]}
+
+    first, again, other = model_rows("1"), model_rows("1"), model_rows("2")
+    assert first == again
+    assert first["lstm"] != other["lstm"]
+    assert first["naive (last value)"] == other["naive (last value)"]
 
 
-def test_variants_registry_uses_package_classes():
-    import sklstm
+def test_threads_are_set_while_training_and_restored(monkeypatch, capsys):
+    seen = []
+    real = compare.cross_validate_models
 
-    assert set(cli.DEFAULT_VARIANTS) == {"lstm", "gru", "bilstm", "stacked"}
-    for cls in cli.VARIANTS.values():
-        assert getattr(sklstm, cls.__name__) is cls
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compare, "cross_validate_models", spy)
+    before = torch.get_num_threads()
+    assert run(["compare", *FAST, "--threads", "2"], capsys)[0] == 0
+    assert seen == [2]
+    assert torch.get_num_threads() == before
 
 
-def test_baselines():
-    series = np.arange(10.0)
-    assert naive_forecast(series, [2, 5], 3).tolist() == [[2, 2, 2], [5, 5, 5]]
-    # m=4: step k targets t+k and uses t+k-4; before the start: last value.
-    pred = seasonal_naive_forecast(series, [1, 6], 2, 4)
-    assert pred.tolist() == [[1, 1], [3, 4]]
-    # m=1 is the last-value forecast.
-    np.testing.assert_array_equal(seasonal_naive_forecast(series, [3, 7], 3, 1),
-                                  naive_forecast(series, [3, 7], 3))
+def test_interrupt_exits_130_and_restores_threads(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compare, "cross_validate_models", interrupted)
+    before = torch.get_num_threads()
+    status, out, err = run(["compare", *FAST, "--threads", "2"], capsys)
+    assert status == 130
+    assert err.strip().endswith("sklstm: interrupted") and out == ""
+    assert torch.get_num_threads() == before
+
+
+def test_version(capsys):
+    status, out, _ = run(["--version"], capsys)
+    assert status == 0 and out.strip() == f"sklstm {sklstm.__version__}"
 
 
 def test_python_m_help():
@@ -109,22 +211,153 @@ def test_python_m_help():
     assert "--variants" in result.stdout
 
 
+# ---------------------------------------------------------------- variants
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("option", [
+    ["--data", "macrodata", "--exog"],
+    ["--data", "nile", "--horizon", "3"],
+    ["--data", "nile", "--window-norm", "none"],
+    ["--data", "nile", "--window-norm", "standard"],
+], ids=["exog", "horizon3", "norm-none", "norm-standard"])
+def test_every_variant_with_every_option(variant, option, capsys):
+    argv = ["compare", *option, "--variants", variant, "--cv", "2", "--max-epochs", "1",
+            "--window", "4"]
+    status, out, err = run(argv, capsys)
+    if variant == "tree" and "--exog" in option:
+        # A Tree-LSTM forecasts the nodes of a hierarchy; exogenous columns
+        # are not nodes.
+        assert status == 2 and out == ""
+        assert err.count("sklstm: error:") == 1 and "Traceback" not in err
+        assert "--variants tree with --exog: variant 'tree' forecasts the nodes" in err
+        assert "cannot read 11 exogenous column(s)" in err
+        return
+    assert status == 0
+    rows = dict(parse_leaderboard(out)[0])
+    assert set(rows) == {variant, *BASELINE_ROWS} | (
+        {"seasonal naive (m=4)"} if "macrodata" in option else set())
+    assert all(np.isfinite(list(scores.values())).all() for scores in rows.values())
+
+
+@pytest.mark.parametrize("option, expected", [
+    ([], list(VARIANTS)),
+    (["--data", "macrodata", "--exog"], [name for name in VARIANTS if name != "tree"]),
+])
+def test_all_selects_every_variant_that_applies(option, expected, monkeypatch, capsys):
+    chosen = []
+
+    def record(X, y, *, variants, **kwargs):
+        chosen.extend(variants)
+        raise KeyboardInterrupt             # stop before training
+
+    monkeypatch.setattr(compare, "cross_validate_models", record)
+    status, _, err = run(["compare", *option, "--variants", "all"], capsys)
+    assert status == 130 and chosen == expected
+    assert ("skipping tree" in err) == ("--exog" in option)
+
+
+def test_registry_names_every_regressor():
+    regressors = {name for name in sklstm.__all__
+                  if name.endswith("Regressor") and issubclass(
+                      getattr(sklstm, name), sklstm.SequenceRegressor)}
+    assert {cls.__name__ for cls in VARIANTS.values()} == regressors - {"SequenceRegressor"}
+    for cls in VARIANTS.values():
+        assert getattr(sklstm, cls.__name__) is cls
+    assert DEFAULT_VARIANTS == ["lstm", "gru", "bilstm", "stacked"]
+
+
 def test_compare_normalises_windows_by_default():
-    from sklstm.cli import make_pipeline
-    pipe = make_pipeline("lstm", window=8, random_state=0, max_epochs=3)
+    pipe = compare.make_pipeline("lstm", window=8, random_state=0, max_epochs=3)
     assert [name for name, _ in pipe.steps] == ["win", "m"]
     assert pipe[-1].window_norm == "last" and pipe[-1].target_channel == 0
-    plain = make_pipeline("lstm", window=8, random_state=0, max_epochs=3, window_norm=None)
+    plain = compare.make_pipeline("lstm", window=8, random_state=0, max_epochs=3,
+                                  window_norm=None)
     assert [name for name, _ in plain.steps] == ["scale", "win", "m"]
 
 
-def test_every_regressor_is_a_variant_and_all_selects_them(capsys):
-    import sklstm
-    from sklstm.cli import DEFAULT_VARIANTS, VARIANTS, main
-    regressors = {name for name in sklstm.__all__ if name.endswith("Regressor")}
-    assert {cls.__name__ for cls in VARIANTS.values()} == regressors - {"SequenceRegressor"}
-    assert set(DEFAULT_VARIANTS) <= set(VARIANTS)
-    assert main(["compare", "--data", "nile", "--variants", "all", "--cv", "2",
-                 "--max-epochs", "1", "--window", "4"]) == 0
-    out = capsys.readouterr().out
-    assert all(name in out for name in VARIANTS)
+def test_seasonal_baseline_reads_at_least_one_season():
+    pipes = compare.baseline_pipelines(window=8, season=12)
+    assert pipes["seasonal naive (m=12)"].named_steps["win"].window == 12
+    assert pipes["naive (last value)"].named_steps["win"].window == 8
+    assert "seasonal naive (m=1)" not in compare.baseline_pipelines(window=8, season=1)
+
+
+# ------------------------------------------------------------------ errors
+
+def _csv(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text) if isinstance(text, str) else path.write_bytes(text)
+    return str(path)
+
+
+def _no_module(monkeypatch, module):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == module else real(name, *a))
+
+
+@pytest.mark.parametrize("argv, message", [
+    # argparse
+    (["--variants", "lstm", "transformer"], "argument --variants: invalid choice: 'transformer'"),
+    (["--horizon", "0"], "argument --horizon: must be >= 1, got 0"),
+    (["--window", "0"], "argument --window: must be >= 1, got 0"),
+    (["--cv", "1"], "argument --cv: must be >= 2, got 1"),
+    (["--threads", "two"], "argument --threads: expected an int, got 'two'"),
+    (["--lr", "0"], "argument --lr: must be a number > 0, got 0"),
+    (["--lr", "nan"], "argument --lr: must be a number > 0, got nan"),
+    (["--lr", "fast"], "argument --lr: expected a number, got 'fast'"),
+    (["--random-state", "x"], "argument --random-state: invalid int value: 'x'"),
+    (["--window-norm", "max"], "argument --window-norm: invalid choice: 'max'"),
+    (["--epochs", "3"], "unrecognized arguments: --epochs 3"),
+    # data and settings
+    (["--data", "atlantis"], "unknown dataset 'atlantis'; choose one of"),
+    (["--data", "nowhere/series.csv"], "CSV file not found: 'nowhere/series.csv'"),
+    (["--data", "nile", "--target", "rainfall"],
+     "unknown target column 'rainfall' in 'nile'; numeric columns are: volume"),
+    (["--data", "nile", "--exog"], "--exog: 'nile' has no numeric column besides 'volume'"),
+    (["--data", "nile", "--cv", "60"],
+     "series 'volume' has 100 values, too short for --cv 60 with --horizon 1: at least "
+     "123 are needed"),
+    (["--data", "nile", "--window", "40"],
+     "--window 40 is longer than the first training fold (33 rows with --cv 2)"),
+    (["--plot", "no/such/folder/cv.png"], "--plot: folder "),
+])
+def test_bad_input_exits_2_with_one_error_line(argv, message, capsys):
+    status, out, err = run(["compare", "--cv", "2", *argv], capsys)
+    assert status == 2 and out == ""
+    assert err.count("sklstm: error:") == 1 and "Traceback" not in err
+    assert f"sklstm: error: {message}" in err
+
+
+@pytest.mark.parametrize("text, argv, message", [
+    (b"\xff\xfe\x00bad", [], "cannot read CSV file"),
+    ("a,b\nx,y\nz,w\n", [], "has no numeric column"),
+    ("day,load\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 29)) + "2020-01-29,\n",
+     [], "target 'load': series contains NaN or infinity"),
+    ("load,temp\n" + "".join(f"{d},{d}\n" for d in range(30)) + "30,\n",
+     ["--exog"], "--exog: the exogenous columns contain missing or non-finite values"),
+])
+def test_bad_csv_exits_2(tmp_path, text, argv, message, capsys):
+    path = _csv(tmp_path, "data.csv", text)
+    status, _, err = run(["compare", "--data", path, "--cv", "2", *argv], capsys)
+    assert status == 2
+    assert err.count("sklstm: error:") == 1 and "Traceback" not in err
+    assert message in err
+
+
+def test_missing_optional_dependencies_are_errors(tmp_path, monkeypatch, capsys):
+    _no_module(monkeypatch, "matplotlib")
+    status, _, err = run(["compare", *FAST, "--plot", str(tmp_path / "cv.png")], capsys)
+    assert status == 2
+    assert "sklstm: error: --plot needs matplotlib; install it with" in err
+    _no_module(monkeypatch, "dgl")
+    status, _, err = run(["compare", *FAST[:-2], "tree"], capsys)
+    assert status == 2
+    assert "sklstm: error: --variants tree: variant 'tree' needs DGL" in err
+
+
+def test_no_command_is_an_error(capsys):
+    status, out, err = run([], capsys)
+    assert status == 2 and out == ""
+    assert err.count("sklstm: error:") == 1
+    assert "sklstm: error: missing command; choose one of: compare" in err

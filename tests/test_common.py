@@ -6,6 +6,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklstm
+from sklstm.baselines import RidgeLagsRegressor, SeasonalNaiveRegressor
 
 PUBLIC_ESTIMATORS = [
     obj()
@@ -14,6 +15,12 @@ PUBLIC_ESTIMATORS = [
     and inspect.isclass(obj)
     and issubclass(obj, BaseEstimator)
     and obj is not sklstm.SequenceRegressor
+] + [
+    # The ridge baseline (in sklstm.baselines), and a seasonal naive whose
+    # season spans more than one time step.
+    SeasonalNaiveRegressor(season_length=2),
+    RidgeLagsRegressor(),
+    RidgeLagsRegressor(window_norm=None),
 ]
 
 # A window is made of neighbouring rows, so the Windower's output for a row
@@ -35,7 +42,8 @@ def expected_failed_checks(estimator):
 def test_every_public_estimator_is_checked():
     names = {type(est).__name__ for est in PUBLIC_ESTIMATORS}
     assert {"Windower", "LSTMRegressor", "GRURegressor", "BiLSTMRegressor",
-            "StackedLSTMRegressor"} <= names
+            "StackedLSTMRegressor", "LastValueRegressor", "SeasonalNaiveRegressor",
+            "WindowMeanRegressor", "RidgeLagsRegressor"} <= names
 
 
 @parametrize_with_checks(PUBLIC_ESTIMATORS, expected_failed_checks=expected_failed_checks)
