@@ -5,15 +5,21 @@ Build (from the repository root)::
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 ``-D plot_gallery=0`` skips running the gallery examples (pages keep their
-code, without figures). The build needs no network access.
+code, without figures). The build needs no network access, and the pages
+need none to display: MathJax is served from ``_static/mathjax``.
 """
 
 import os
 import warnings
 
-import torch
+# The gallery draws with matplotlib's non-interactive Agg backend: set before
+# anything (sklstm, an example, sphinx-gallery's scraper) imports pyplot, so
+# the examples need no backend code of their own.
+os.environ["MPLBACKEND"] = "Agg"
 
-import sklstm
+import torch  # noqa: E402
+
+import sklstm  # noqa: E402
 
 project = "sklstm"
 copyright = "sklstm developers"
@@ -23,6 +29,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # serves MathJax from _static/mathjax instead of a CDN, so formulas
+    # render in a browser without network access (the ``docs`` extra)
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -71,12 +80,13 @@ sphinx_gallery_conf = {
     "only_warn_on_example_error": False,
     # no binder / jupyterlite / network links
     "show_memory": False,
+    # no execution-time pages: they load their table script from a CDN
+    "write_computation_times": False,
 }
 
-# Examples call matplotlib.use("Agg"). Torch runs on one thread during the
-# gallery, as in the tests: the example models are small, and on a busy
-# 2-core machine two threads made single examples minutes slower.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Torch runs on one thread during the gallery, as in the tests: the example
+# models are small, and on a busy 2-core machine two threads made single
+# examples minutes slower.
 torch.set_num_threads(1)
 
 warnings.filterwarnings(
