@@ -19,6 +19,11 @@ against it.
   cheapest learned model, and often a strong one.
 
 The first three are not fitted to the data: ``fit`` only records the shapes.
+They also take frames, ``X`` of shape ``(n_samples, n_timesteps, height,
+width)`` or ``(n_samples, n_timesteps, channels, height, width)`` with a frame
+target of one input frame's shape (what :class:`~sklstm.ConvLSTMRegressor`
+reads): every pixel is then forecast from its own history, so
+``LastValueRegressor`` is the persistence forecast of the next frame.
 """
 
 import numbers
@@ -29,7 +34,8 @@ from sklearn.linear_model import RidgeCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import Interval, Options, check_params, check_sequences, check_target
+from ._validation import (Interval, Options, check_params, check_sequences, check_target,
+                          flatten_target)
 
 __all__ = [
     "LastValueRegressor",
@@ -44,14 +50,17 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
 
     A subclass implements ``_fit_windows(X, y)`` (optional) and
     ``_predict_windows(X)``, which receive ``X`` of shape
-    ``(n_samples, n_timesteps, n_features)`` as float64 and ``y`` of shape
-    ``(n_samples, n_outputs)``, and return predictions of shape
-    ``(n_samples, n_outputs_)``.
+    ``(n_samples, n_timesteps, n_features)`` as float32 or float64 (as given)
+    and ``y`` of shape ``(n_samples, n_outputs)``, and return predictions of
+    shape ``(n_samples, n_outputs_)``. With ``_takes_frames``, frames
+    ``(n, T, [C,] H, W)`` with a frame target arrive as ``(n, T, C * H * W)``,
+    one channel per pixel, and every pixel is a series of its own.
     """
 
     _parameter_constraints = {
         "target_channel": Interval(int, 0),
     }
+    _takes_frames = False
 
     def fit(self, X, y):
         """Check the parameters and the data; record their shapes.
@@ -70,12 +79,16 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         check_params(self, self._parameter_constraints)
-        X, y = check_sequences(self, X, y, reset=True, y_required=True, dtype=None)
-        self._y_1d = np.ndim(y) == 1
+        max_ndim = 5 if self._takes_frames else 3
+        y, self._target_shape = flatten_target(self, y, max_ndim - 1)
+        X, y = check_sequences(self, X, y, reset=True, y_required=True, dtype=None,
+                               max_ndim=max_ndim)
         y = check_target(y)
+        self._check_frames(X.shape)
+        X = self._as_windows(X)
         self._check_windows(X.shape)
         self.n_outputs_ = y.shape[1]
-        self._fit_windows(np.asarray(X, dtype=np.float64), y)
+        self._fit_windows(X, y)
         return self
 
     def predict(self, X):
@@ -89,12 +102,14 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions in the shape ``y`` had in ``fit``.
+            Predictions in the shape ``y`` had in ``fit`` (frames for a frame
+            target).
         """
         check_is_fitted(self)
-        X, _ = check_sequences(self, X, reset=False, dtype=None)
-        y_pred = self._predict_windows(np.asarray(X, dtype=np.float64))
-        return y_pred.ravel() if self._y_1d else y_pred
+        X, _ = check_sequences(self, X, reset=False, dtype=None,
+                               max_ndim=5 if self._takes_frames else 3)
+        y_pred = self._predict_windows(self._as_windows(X))
+        return y_pred.reshape((len(y_pred),) + self._target_shape)
 
     def _fit_windows(self, X, y):
         """Hook: learn from windows ``X`` and 2-D targets ``y`` (nothing by default)."""
@@ -102,10 +117,32 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
     def _predict_windows(self, X):
         raise NotImplementedError
 
+    def _check_frames(self, shape):
+        """Inputs of rank 4 or 5 are frames and need a frame target of one frame's shape."""
+        if len(shape) <= 3:
+            if len(self._target_shape) > 1:
+                raise ValueError(
+                    f"{type(self).__name__} got frame targets of shape "
+                    f"{self._target_shape} for windows of shape {shape[1:]}; frame "
+                    "targets need frame inputs (n_samples, n_timesteps, [channels,] "
+                    "height, width).")
+            return
+        if self._target_shape != tuple(shape[2:]):
+            raise ValueError(
+                f"{type(self).__name__} got frames of shape {tuple(shape[2:])} and "
+                f"targets of shape {self._target_shape or '(one value)'}; with frame "
+                "inputs the target is the next frame, of the same shape as one input "
+                "frame. Flatten the inputs to (n_samples, n_timesteps, n_features) "
+                "for any other target.")
+
+    def _as_windows(self, X):
+        """``(n, T, n_series)``: frames become one channel per pixel."""
+        return X.reshape(X.shape[0], X.shape[1], -1) if X.ndim > 3 else X
+
     def _check_windows(self, shape):
         """Check that windows of ``shape`` (n_samples, n_timesteps, n_features) fit."""
         n_channels = shape[2]
-        if self.target_channel >= n_channels:
+        if len(self._target_shape) < 2 and self.target_channel >= n_channels:
             raise ValueError(
                 f"{type(self).__name__}: target_channel={self.target_channel} but X "
                 f"has {n_channels} feature(s) per time step. Pass the index of the "
@@ -117,10 +154,6 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
         """The target channel of each window, shape (n_samples, n_timesteps)."""
         return X[:, :, self.target_channel]
 
-    def _repeat(self, values):
-        """One forecast per window, shape (n_samples,), for every output."""
-        return np.repeat(values[:, np.newaxis], self.n_outputs_, axis=1)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
@@ -129,6 +162,22 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
 
 
 class _NaiveBaseline(_WindowBaseline):
+    """A forecast read off each series' own window: ``_forecast(series, horizon)``."""
+
+    _takes_frames = True
+
+    def _predict_windows(self, X):
+        if len(self._target_shape) > 1:                 # frames: every pixel, one step
+            series = X                                  # (n, T, P)
+        else:
+            series = X[:, :, [self.target_channel]]     # (n, T, 1)
+        horizon = self.n_outputs_ // series.shape[2]
+        return self._forecast(series, horizon).reshape(len(X), -1)   # (n, S * horizon)
+
+    def _forecast(self, series, horizon):
+        """Forecasts ``(n, S, horizon)`` of ``S`` series given as ``(n, T, S)``."""
+        raise NotImplementedError
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # A naive forecast is not fitted to the data: it is the baseline that
@@ -180,8 +229,8 @@ class LastValueRegressor(_NaiveBaseline):
     def __init__(self, *, target_channel=0):
         self.target_channel = target_channel
 
-    def _predict_windows(self, X):
-        return self._repeat(self._target(X)[:, -1])
+    def _forecast(self, series, horizon):
+        return np.repeat(series[:, -1, :, np.newaxis], horizon, axis=2)
 
 
 class SeasonalNaiveRegressor(_NaiveBaseline):
@@ -254,12 +303,10 @@ class SeasonalNaiveRegressor(_NaiveBaseline):
                 f"Windower(window={self.season_length}), or a shorter season_length."
             )
 
-    def _predict_windows(self, X):
+    def _forecast(self, series, horizon):
         m = self.season_length
-        n_timesteps = X.shape[1]
-        steps = np.arange(self.n_outputs_)                      # k - 1
-        positions = n_timesteps - m + steps % m                 # (n_outputs,)
-        return self._target(X)[:, positions]                    # (n, n_outputs)
+        positions = series.shape[1] - m + np.arange(horizon) % m     # (horizon,)
+        return series[:, positions, :].transpose(0, 2, 1)            # (n, S, horizon)
 
 
 class WindowMeanRegressor(_NaiveBaseline):
@@ -299,8 +346,8 @@ class WindowMeanRegressor(_NaiveBaseline):
     def __init__(self, *, target_channel=0):
         self.target_channel = target_channel
 
-    def _predict_windows(self, X):
-        return self._repeat(self._target(X).mean(axis=1))
+    def _forecast(self, series, horizon):
+        return np.repeat(series.mean(axis=1)[:, :, np.newaxis], horizon, axis=2)
 
 
 def _is_alpha_grid(value):

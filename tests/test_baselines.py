@@ -228,9 +228,6 @@ def test_bad_parameters_are_named(est, params, match):
 @pytest.mark.parametrize("est", BASELINES, ids=lambda e: type(e).__name__)
 @pytest.mark.parametrize("X, y, error, match", [
     (np.ones(10), np.ones(10), ValueError, "Expected 2D array, got 1D array"),
-    (np.ones((10, 3, 2, 2)), np.ones(10), ValueError,
-     r"expects X of shape \(n_samples, n_timesteps\) or "
-     r"\(n_samples, n_timesteps, n_features\), got an array with 4 dimensions"),
     (np.full((10, 3), np.nan), np.ones(10), ValueError, "Input X contains NaN"),
     (np.full((10, 3), np.inf), np.ones(10), ValueError, "Input X contains infinity"),
     (np.ones((10, 3)), np.r_[np.ones(9), np.nan], ValueError, "Input y contains NaN"),
@@ -241,11 +238,43 @@ def test_bad_parameters_are_named(est, params, match):
      r"got a sparse X \(csr_matrix\).*X.toarray\(\)"),
     (np.ones((10, 3)), sp.csr_matrix(np.ones((10, 1))), TypeError, "got a sparse y"),
     (np.ones((4, 3)), None, ValueError, "requires y to be passed"),
-    (np.ones((4, 3)), np.ones((4, 2, 2)), ValueError, "Found array with dim 3"),
 ])
 def test_bad_input_is_worded_as_for_the_regressors(est, X, y, error, match):
     with pytest.raises(error, match=match):
         clone(est).fit(X, y)
+
+
+@pytest.mark.parametrize("X, y, naive, ridge", [
+    (np.ones((10, 3, 2, 2)), np.ones(10),
+     r"got frames of shape \(2, 2\) and targets of shape \(one value\); with frame "
+     r"inputs the target is the next frame",
+     r"expects X of shape \(n_samples, n_timesteps\) or "
+     r"\(n_samples, n_timesteps, n_features\), got an array with 4 dimensions"),
+    (np.ones((4, 3)), np.ones((4, 2, 2)),
+     r"got frame targets of shape \(2, 2\) for windows of shape \(3, 1\); frame targets "
+     r"need frame inputs",
+     r"takes y of shape \(n_samples,\) or \(n_samples, n_outputs\), got shape "
+     r"\(4, 2, 2\)"),
+])
+@pytest.mark.parametrize("est", BASELINES, ids=lambda e: type(e).__name__)
+def test_frames_need_a_frame_target_and_the_ridge_takes_none(est, X, y, naive, ridge):
+    match = ridge if isinstance(est, RidgeLagsRegressor) else naive
+    with pytest.raises(ValueError, match=match):
+        clone(est).fit(X, y)
+
+
+@pytest.mark.parametrize("cls, expected", [
+    (LastValueRegressor, lambda X: X[:, -1]),
+    (WindowMeanRegressor, lambda X: X.mean(axis=1)),
+])
+@pytest.mark.parametrize("shape", [(6, 4, 5, 7), (6, 4, 2, 5, 7)])
+def test_frames_are_forecast_pixel_by_pixel(cls, expected, shape):
+    X = np.random.RandomState(0).uniform(size=shape)        # (n, T, [C,] H, W)
+    pred = cls().fit(X, X[:, -1]).predict(X)
+    assert pred.shape == X[:, -1].shape
+    np.testing.assert_allclose(pred, expected(X), rtol=1e-15)
+    seasonal = SeasonalNaiveRegressor(season_length=3).fit(X, X[:, -1]).predict(X)
+    np.testing.assert_array_equal(seasonal, X[:, -3])       # copied, not computed
 
 
 @pytest.mark.parametrize("est", BASELINES, ids=lambda e: type(e).__name__)
