@@ -106,7 +106,7 @@ class ConvLSTMRegressor(SequenceRegressor):
             frame_channels = 1 if len(frame_shape) == 2 else frame_shape[0]
         return ConvLSTMNet(channels, (height, width), hidden, n_outputs,
                            kernel_size=self.kernel_size, peephole=self.peephole,
-                           frame_channels=frame_channels)
+                           frame_channels=frame_channels, dropout=self.dropout)
 
     def _prepare_fit(self, X, y):
         """A frame target must lie on the input grid."""

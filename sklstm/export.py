@@ -6,14 +6,18 @@ torch, everything ``predict`` does around the network, and exports that:
 1. the raw windows are reshaped to the layout the network reads (for example a
    ConvLSTM's ``(n_timesteps, n_features)`` sequences become frames of a 1x1
    grid);
-2. with ``window_norm``, each window is normalised by its own statistics
-   (the formulas of :mod:`sklstm._window_norm`, in float64 as there);
-3. the network runs;
-4. the target's standardisation is undone (the fitted ``StandardScaler``'s
-   ``mean_`` and ``scale_`` are constants of the graph) and, with
-   ``window_norm`` and a ``target_channel``, the target is mapped back from
+2. with a window normalisation (the fitted ``window_norm_``), each window is
+   normalised by its own statistics (the formulas of
+   :mod:`sklstm._window_norm`, in float64 as there);
+3. each input channel is standardised with its training mean and standard
+   deviation (constants of the graph);
+4. the network runs (a quantized model's integer network, in the traceable
+   form that its ``exportable()`` method gives);
+5. the target's standardisation is undone (the fitted ``StandardScaler``'s
+   ``mean_`` and ``scale_`` are constants of the graph) and, with a window
+   normalisation and a ``target_channel``, the target is mapped back from
    window units with that channel's statistics;
-5. the result is shaped as ``predict`` shapes it.
+6. the result is shaped as ``predict`` shapes it.
 
 So the ONNX model reads the same windows as ``predict`` and returns the same
 numbers, in the target's original units, and needs nothing else at inference
@@ -123,9 +127,9 @@ class _PredictGraph(nn.Module):
         self.window_norm = window_norm
         self.target_channel = target_channel
         channels = (1, 1, len(x_loc)) + (1,) * (len(self.model_shape) - 2)
-        self.register_buffer("x_loc", torch.as_tensor(x_loc, dtype=torch.float32)
+        self.register_buffer("x_loc", torch.as_tensor(x_loc, dtype=torch.float64)
                              .reshape(channels))
-        self.register_buffer("x_scale", torch.as_tensor(x_scale, dtype=torch.float32)
+        self.register_buffer("x_scale", torch.as_tensor(x_scale, dtype=torch.float64)
                              .reshape(channels))
         self.register_buffer("y_mean", torch.as_tensor(y_mean, dtype=torch.float64))
         self.register_buffer("y_scale", torch.as_tensor(y_scale, dtype=torch.float64))
@@ -143,7 +147,8 @@ class _PredictGraph(nn.Module):
             if self.target_channel is not None:
                 target_stats = (loc[:, self.target_channel:self.target_channel + 1],
                                 scale[:, self.target_channel:self.target_channel + 1])
-        x = (x - self.x_loc) / self.x_scale                       # channel standardisation
+        # training channel standardisation, in float64 as in predict
+        x = ((x.double() - self.x_loc) / self.x_scale).float()
         y = self.module(x).double() * self.y_scale + self.y_mean  # (N, n_outputs)
         if target_stats is not None:
             loc, scale = target_stats                             # (N, 1) each
@@ -171,9 +176,9 @@ def to_onnx(estimator, path, *, opset=None, dynamic_batch=True, batch_size=None,
     estimator : SequenceRegressor
         A fitted sklstm regressor, such as :class:`~sklstm.LSTMRegressor`.
         Not a ``Pipeline``: pass its last step, ``pipe[-1]`` (see Notes for
-        the windowing). :class:`~sklstm.TreeLSTMRegressor` cannot be
-        exported: its forward pass is DGL message passing over a graph,
-        which ONNX cannot express.
+        the windowing). A class that sets ``_onnx_exportable = False``
+        cannot be exported: :class:`~sklstm.TreeLSTMRegressor`, whose forward
+        pass is DGL message passing over a graph, which ONNX cannot express.
     path : str, path-like or None
         Where to write the ``.onnx`` file; ``None`` writes nothing and only
         returns the model.
@@ -213,7 +218,8 @@ def to_onnx(estimator, path, *, opset=None, dynamic_batch=True, batch_size=None,
     ------
     TypeError
         If ``estimator`` is not an sklstm regressor (a ``Pipeline`` gets a
-        message saying what to pass instead), or cannot be expressed in ONNX.
+        message saying what to pass instead), or its class declares
+        ``_onnx_exportable = False``.
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
@@ -291,7 +297,7 @@ def to_onnx(estimator, path, *, opset=None, dynamic_batch=True, batch_size=None,
         "sklstm.estimator": type(estimator).__name__,
         "sklstm.version": _sklstm_version(),
         "sklstm.input_shape": f"({batch_text}, {', '.join(map(str, sequence_shape))})",
-        "sklstm.window_norm": str(estimator.window_norm),
+        "sklstm.window_norm": str(estimator.window_norm_),
     })
     onnx.checker.check_model(model)
     if path is not None:
@@ -322,13 +328,14 @@ def _check_exportable(estimator):
             "sklstm; for a fitted search, pass its best_estimator_ (or its last step "
             "when that is a Pipeline)."
         )
-    cls = type(estimator)
-    if not getattr(cls, "_onnx_exportable", True) or cls.__name__ == "TreeLSTMRegressor":
+    name = type(estimator).__name__
+    if not estimator._onnx_exportable:
         raise TypeError(
-            f"{cls.__name__} cannot be exported to ONNX: its forward pass runs "
-            "message passing over a DGL graph built per batch, which ONNX cannot "
-            "express. Keep it in Python (pickle or joblib.dump the fitted estimator), "
-            "or export one of the sequence regressors instead."
+            f"{name} cannot be exported to ONNX: it declares _onnx_exportable = False, "
+            "because its forward pass has no ONNX form (the Tree-LSTM runs message "
+            "passing over a DGL graph built per batch). Keep it in Python (pickle or "
+            "joblib.dump the fitted estimator), or export one of the sequence "
+            "regressors instead."
         )
 
 
@@ -393,7 +400,7 @@ def _predict_graph(estimator):
     expected = np.asarray(estimator.predict(probe), dtype=np.float64)
     scaler = estimator._y_scaler
     graph = _PredictGraph(
-        copy.deepcopy(_inference_module(estimator)).cpu().eval(),
+        _traceable_module(estimator),
         model_shape=model_inputs.shape[1:],
         prediction_shape=expected.shape[1:],
         x_loc=estimator._x_loc,
@@ -421,10 +428,17 @@ def _predict_graph(estimator):
     return graph
 
 
-def _inference_module(estimator):
-    """The torch module that ``predict`` runs (a quantized model's integer network)."""
-    hook = getattr(estimator, "_inference_module", None)
-    return hook() if hook is not None else estimator.net_.module_
+def _traceable_module(estimator):
+    """A CPU copy of the module ``predict`` runs, in eval mode, in a form exporters trace.
+
+    A module whose forward pass reads values out of its tensors (the quantized
+    model's integer network) offers ``exportable()``, an equivalent module
+    that the exporters can trace; any other module is copied as it is.
+    """
+    module = estimator._inference_module()
+    exportable = getattr(module, "exportable", None)
+    module = exportable() if exportable is not None else copy.deepcopy(module)
+    return module.cpu().eval()
 
 
 def _export_torchscript(onnx, graph, example, opset, dynamic_batch, input_name,

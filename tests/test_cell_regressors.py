@@ -4,8 +4,12 @@ import numpy as np
 import pytest
 from sklearn.metrics import r2_score
 
-from sklstm import (CIFGLSTMRegressor, HighwayLSTMRegressor, NestedLSTMRegressor,
-                    PeepholeLSTMRegressor)
+from sklstm import (
+    CIFGLSTMRegressor,
+    HighwayLSTMRegressor,
+    NestedLSTMRegressor,
+    PeepholeLSTMRegressor,
+)
 
 CELL_REGRESSORS = [PeepholeLSTMRegressor, CIFGLSTMRegressor, NestedLSTMRegressor,
                    HighwayLSTMRegressor]
@@ -20,11 +24,15 @@ def long_memory():
     return X[:600], X[600:], y[:600], y[600:]
 
 
-# The loss sits on a plateau before the dependency is found. The Nested LSTM
-# stays there longest (40-60 epochs) and overfits at higher learning rates, so
-# it trains slower and without plateau stopping (seeds 0-2 all reach R2 > 0.98).
+# The loss sits on a plateau before the dependency is found, and plateau
+# stopping can end training there. The Nested LSTM stays there longest (40-60
+# epochs) and overfits at higher learning rates, so it trains slower and without
+# plateau stopping (seeds 0-2 all reach R2 > 0.98). The Highway LSTM leaves the
+# plateau later for some seeds (seed 11 was stopped at epoch 16 with R2 -0.04),
+# so it also runs its fixed epochs: R2 over seeds 0-9 and 11 is 0.951-0.997.
 TRAINING = {
     NestedLSTMRegressor: dict(max_epochs=150, lr=0.001, n_iter_no_change=None),
+    HighwayLSTMRegressor: dict(max_epochs=100, lr=0.002, n_iter_no_change=None),
 }
 
 

@@ -5,14 +5,24 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from sklearn.linear_model import RidgeCV
 
-from sklstm import QuantizedLSTMRegressor, Windower, forecast_xy
+from sklstm import LSTMRegressor, QuantizedLSTMRegressor, Windower, forecast_xy
 from sklstm.datasets import load_sunspots
-from sklstm.nn.quantized import (ActivationObserver, QATLSTMNet, _activation_grid,
-                                 dequantize_weight, fake_quantize_weight, pack_int,
-                                 quantize_weight, unpack_int)
+from sklstm.nn.quantized import (
+    ActivationObserver,
+    QATLSTMNet,
+    _activation_grid,
+    dequantize_weight,
+    fake_quantize_weight,
+    pack_int,
+    quantize_weight,
+    unpack_int,
+)
 
 BITS = [8, 4, 2]
+QUANTIZED_VS_RIDGE = 1.1    # worst over seeds 0-9: 1.04
+QUANTIZED_VS_FLOAT = 1.35   # worst over seeds 0-9: 1.24
 
 
 def small_data(n=80, T=10, seed=0):
@@ -141,7 +151,9 @@ def test_predict_runs_the_integer_model_and_matches_the_fake_quant_forward(bits,
 
 def test_quantized_state_dict_round_trips_through_integer_model():
     X, y = small_data()
-    reg = QuantizedLSTMRegressor(bits=4, hidden_size=8, max_epochs=3, random_state=0).fit(X, y)
+    # no window normalisation: the target then maps back with the y scaler alone
+    reg = QuantizedLSTMRegressor(bits=4, hidden_size=8, max_epochs=3, window_norm=None,
+                                 random_state=0).fit(X, y)
     state = reg.quantized_state_dict()
     assert {"layers.0.weight_packed", "layers.0.weight_scale", "layers.0.bias",
             "layers.0.gate_range", "layers.0.hidden_range", "head.weight_packed",
@@ -152,6 +164,23 @@ def test_quantized_state_dict_round_trips_through_integer_model():
         out = fresh(torch.as_tensor(reg._model_inputs(X.astype(np.float32))[0]))
     np.testing.assert_allclose(reg._y_scaler.inverse_transform(out.numpy()).ravel(),
                                reg.predict(X), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("bits", BITS)
+@pytest.mark.parametrize("activation_bits", [8, None])
+def test_exportable_form_computes_what_the_integer_network_does(bits, activation_bits):
+    torch.manual_seed(0)
+    net = QATLSTMNet(2, 5, 3, num_layers=2, bits=bits, activation_bits=activation_bits,
+                     activation_warmup=1)
+    net(torch.randn(8, 6, 2))                     # one training pass: ranges freeze
+    integer = net.eval().to_integer().eval()
+    traceable = integer.exportable()
+    # no value of the traceable form is read out of a tensor: no shape buffers
+    assert not any(name.endswith("weight_shape") for name, _ in traceable.named_buffers())
+    x = torch.randn(4, 6, 2)
+    with torch.no_grad():
+        # the same operations on the same float32 values, unpacked once instead of per call
+        torch.testing.assert_close(traceable(x), integer(x), rtol=1e-6, atol=1e-6)
 
 
 def test_pickle_round_trip_keeps_predictions_exact():
@@ -173,15 +202,58 @@ def test_weight_bytes_against_float32_lstm(bits, limit):
     assert size["weight_ratio"] <= limit
 
 
-def test_four_bit_model_beats_last_value_on_sunspots():
+@pytest.mark.parametrize("bits", BITS)
+@pytest.mark.parametrize("activation_bits", [8, None])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_model_size_totals_count_every_stored_tensor(bits, activation_bits, num_layers):
+    X, y = small_data(n=16)                                  # 2 input features
+    H = 6
+    reg = QuantizedLSTMRegressor(bits=bits, activation_bits=activation_bits, hidden_size=H,
+                                 num_layers=num_layers, max_epochs=1).fit(X, y)
+    size = reg.model_size()
+    # matrices [W_x | W_h] of every layer, then the head (1 x H)
+    shapes = [(4 * H, 2 + H)] + [(4 * H, 2 * H)] * (num_layers - 1) + [(1, H)]
+    packed = sum(-(-rows * cols * bits // 8) for rows, cols in shapes)
+    scales = 2 * sum(rows for rows, _ in shapes)             # one float16 per row
+    biases = 4 * (4 * H * num_layers + 1)                    # float32
+    ranges = 0 if activation_bits is None else 4 * 2 * 2 * num_layers   # [lo, hi] x 2
+    assert size["weight_bytes"] == packed + scales
+    assert size["total_bytes"] == packed + scales + biases + ranges
+    # the float32 LSTM: W_ih, W_hh and two biases per layer, then the head
+    fp32_weights = 4 * sum(rows * cols for rows, cols in shapes)
+    assert size["fp32_weight_bytes"] == fp32_weights
+    assert size["fp32_total_bytes"] == fp32_weights + 4 * (2 * 4 * H * num_layers + 1)
+    assert size["weight_ratio"] == size["weight_bytes"] / fp32_weights
+    # and total_bytes is what the deployable state dict holds, shapes aside
+    state = reg.quantized_state_dict()
+    assert size["total_bytes"] == sum(t.nbytes for k, t in state.items()
+                                      if not k.endswith("weight_shape"))
+
+
+def test_four_bit_model_on_sunspots_against_ridge_on_lags_and_the_float_lstm():
+    """On sunspots the 4-bit model is about as good as ridge on lags, not better.
+
+    Over seeds 0-9 the 4-bit model's RMSE is 0.80-1.04 x ridge's (it loses to
+    ridge at seed 2) and 0.94-1.24 x the float LSTM's: what is asserted is that
+    4-bit quantization costs little against both, with those worst cases as
+    margins.
+    """
     X, y = forecast_xy(load_sunspots(), horizon=1)
     Xw, y = Windower(window=20).fit_transform(X), np.ravel(y)
     n = 60
-    reg = QuantizedLSTMRegressor(bits=4, max_epochs=60, window_norm="last", random_state=0)
-    reg.fit(Xw[:-n], y[:-n])
-    rmse = np.sqrt(np.mean((reg.predict(Xw[-n:]) - y[-n:]) ** 2))
-    naive = np.sqrt(np.mean((Xw[-n:, -1, 0] - y[-n:]) ** 2))
-    assert rmse < 0.9 * naive
+
+    def rmse(pred):
+        return np.sqrt(np.mean((pred - y[-n:]) ** 2))
+
+    params = dict(max_epochs=60, window_norm="last", random_state=0)
+    quantized = QuantizedLSTMRegressor(bits=4, **params).fit(Xw[:-n], y[:-n])
+    floating = LSTMRegressor(**params).fit(Xw[:-n], y[:-n])
+    # the strongest cheap baseline: ridge on the same 20 lags
+    ridge = RidgeCV(alphas=np.logspace(-3, 6, 19)).fit(Xw[:-n, :, 0], y[:-n])
+    q_rmse = rmse(quantized.predict(Xw[-n:]))
+    assert rmse(ridge.predict(Xw[-n:, :, 0])) < 0.6 * rmse(Xw[-n:, -1, 0])   # ridge: 0.58
+    assert q_rmse < QUANTIZED_VS_RIDGE * rmse(ridge.predict(Xw[-n:, :, 0]))
+    assert q_rmse < QUANTIZED_VS_FLOAT * rmse(floating.predict(Xw[-n:]))
 
 
 @pytest.mark.parametrize("params, match", [

@@ -4,4 +4,5 @@ from .attention import AttentionLSTMNet
 from .engine import CellRecurrentNet, RecurrentLayer, RecurrentStack
 from .fused import FusedRecurrentNet
 
-__all__ = ["FusedRecurrentNet", "AttentionLSTMNet", "CellRecurrentNet", "RecurrentLayer", "RecurrentStack"]
+__all__ = ["FusedRecurrentNet", "AttentionLSTMNet", "CellRecurrentNet", "RecurrentLayer",
+           "RecurrentStack"]

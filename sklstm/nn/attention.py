@@ -26,6 +26,8 @@ with the score
 import torch
 from torch import nn
 
+from ._checks import check_dropout, check_sizes
+
 __all__ = ["AttentionLSTMNet", "SCORES"]
 
 SCORES = ("additive", "dot", "general")
@@ -66,6 +68,9 @@ class AttentionLSTMNet(nn.Module):
         super().__init__()
         if attention not in SCORES:
             raise ValueError(f"attention must be one of {SCORES}, got {attention!r}")
+        check_sizes(input_size=input_size, hidden_size=hidden_size,
+                    output_size=output_size, num_layers=num_layers)
+        check_dropout(dropout)
         self.attention_type = attention
         self.encoder = nn.LSTM(input_size, hidden_size, num_layers=num_layers,
                                batch_first=True, dropout=dropout if num_layers > 1 else 0.0)

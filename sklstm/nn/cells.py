@@ -16,13 +16,12 @@ step; only :class:`HighwayLSTMCell` reads it.
 Shapes: ``xw_t`` is ``(N, G * H)``, every state tensor ``(N, H)``.
 """
 
-import math
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from ._checks import check_sizes
+from ._init import init_uniform_
 
 __all__ = ["LSTMCell", "PeepholeLSTMCell", "CIFGLSTMCell", "NestedLSTMCell",
            "HighwayLSTMCell"]
@@ -51,9 +50,7 @@ class _Cell(nn.Module):
 
     def reset_parameters(self):
         """Uniform in :math:`\\pm 1/\\sqrt{H}`, as ``torch.nn.LSTM``."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            nn.init.uniform_(weight, -bound, bound)
+        init_uniform_(self, self.hidden_size)
 
     def project(self, x):
         """Input projection of every step: ``(N, T, F) -> (N, T, G * H)``."""
@@ -239,8 +236,7 @@ class NestedLSTMCell(_Cell):
 
     def __init__(self, input_size, hidden_size, depth=1):
         super().__init__(input_size, hidden_size)
-        if not isinstance(depth, int) or depth < 1:
-            raise ValueError(f"depth must be an int >= 1, got {depth!r}")
+        check_sizes(depth=depth)
         self.depth = depth
         self.n_states = depth + 2
         # level k >= 1 reads [x~, h~] (2H) through one fused weight

@@ -1,19 +1,35 @@
-r"""One time-loop engine that runs any cell of :mod:`sklstm.nn.cells`.
+r"""One time-loop engine that runs any cell of :mod:`sklstm.nn.cells` or :mod:`sklstm.nn.conv`.
 
 * :class:`RecurrentLayer` runs one cell over a sequence in one direction. The
-  input projection of all steps is one matmul before the loop; each step is
-  one fused recurrent matmul plus elementwise work.
+  input projection of all steps is one call before the loop; each step is
+  one fused recurrent matmul (or convolution) plus elementwise work.
 * :class:`RecurrentStack` stacks layers, with dropout between them and
   optionally a backward direction per layer, and hands each layer the cell
   states of the layer below when its cell asks for them (highway cells).
 * :class:`CellRecurrentNet` puts a linear head on the top layer's final
   hidden state, like :class:`~sklstm.nn.FusedRecurrentNet`.
+
+A cell is any module with
+
+* ``project(x)``: the input part of every step at once, ``(N, T, F, ...)`` to
+  ``(N, T, G * H, ...)``;
+* ``initial_state(x)``: the zero state for a batch like ``x``, a tuple whose
+  second entry is the cell state;
+* ``forward(xw_t, state, below_t)``: one step, returning ``h_t`` and the new
+  state;
+* ``uses_below``: whether the step reads ``below_t``, the cell state of the
+  layer below at the same step.
+
+Features (or channels) are on axis 2 of every sequence, so frames
+``(N, T, C, H, W)`` run through the same loop as vectors ``(N, T, F)``.
 """
+
+import numbers
 
 import torch
 from torch import nn
 
-from ._checks import check_dropout
+from ._checks import check_dropout, check_sizes
 from .cells import CIFGLSTMCell, HighwayLSTMCell, LSTMCell, NestedLSTMCell, PeepholeLSTMCell
 
 __all__ = ["RecurrentLayer", "RecurrentStack", "CellRecurrentNet", "CELLS"]
@@ -29,13 +45,14 @@ class RecurrentLayer(nn.Module):
     reverse : bool, default=False
         Process the sequence from the last step to the first.
 
-    Inputs: x, below
-        ``x`` of shape ``(N, T, F)``; ``below`` of shape ``(N, T, H)`` (the
-        lower layer's cell states, read by highway cells) or None.
+    Inputs: x, below, keep_cell
+        ``x`` of shape ``(N, T, F, ...)``; ``below`` of shape ``(N, T, H, ...)``
+        (the lower layer's cell states, read by highway cells) or None;
+        ``keep_cell`` whether to return the cell states.
 
     Outputs: h, c
-        Hidden states ``(N, T, H)`` in input order; cell states ``(N, T, H)``
-        when ``keep_cell=True``, else None.
+        Hidden states ``(N, T, H, ...)`` in input order; cell states of the
+        same shape when ``keep_cell=True``, else None.
     """
 
     def __init__(self, cell, reverse=False):
@@ -48,8 +65,8 @@ class RecurrentLayer(nn.Module):
         # one matmul for every step's input projection; unbind (one autograd
         # node) rather than indexing per step, whose backward would write a
         # full-size zero gradient for every step
-        xw = self.cell.project(x).unbind(1)                        # T x (N, G*H)
-        below = [None] * T if below is None else below.unbind(1)   # T x (N, H)
+        xw = self.cell.project(x).unbind(1)                        # T x (N, G*H, ...)
+        below = [None] * T if below is None else below.unbind(1)   # T x (N, H, ...)
         state = self.cell.initial_state(x)
         # the step is called directly, not through nn.Module.__call__: no
         # hooks run per step, which saves time in the loop
@@ -74,8 +91,11 @@ class RecurrentStack(nn.Module):
     make_cell : callable
         ``make_cell(layer, input_size, hidden_size)`` returns the cell of
         ``layer`` (0-based).
-    input_size, hidden_size : int
-        Features in; units per layer and direction.
+    input_size : int
+        Features (channels) in.
+    hidden_size : int or sequence of int
+        Units (channels) per direction: one number for every layer, or one
+        per layer (``num_layers`` is then its length).
     num_layers : int, default=1
     dropout : float, default=0.0
         Dropout on the input of every layer but the first.
@@ -83,23 +103,36 @@ class RecurrentStack(nn.Module):
         Each layer also runs backwards; the layer above reads both directions.
 
     Inputs: x
-        ``(N, T, F)``.
+        ``(N, T, F, ...)``.
 
     Outputs: h
-        ``(N, T, D * H)``, the top layer's hidden states, forward direction
-        first.
+        ``(N, T, D * H, ...)``, the top layer's hidden states, forward
+        direction first.
     """
 
     def __init__(self, make_cell, input_size, hidden_size, num_layers=1, dropout=0.0,
                  bidirectional=False):
         super().__init__()
+        check_sizes(input_size=input_size)
+        if isinstance(hidden_size, numbers.Integral):
+            check_sizes(hidden_size=hidden_size, num_layers=num_layers)
+            sizes = [hidden_size] * num_layers
+        else:
+            sizes = list(hidden_size)
+            if not sizes:
+                raise ValueError("hidden_size must be an int >= 1 or a non-empty sequence "
+                                 "of them (one per layer), got an empty sequence.")
+            check_sizes(**{f"hidden_size[{k}]": size for k, size in enumerate(sizes)})
+        check_dropout(dropout)
+        self.hidden_sizes = sizes
         self.num_directions = 2 if bidirectional else 1
         self.layers = nn.ModuleList()
-        for layer in range(num_layers):
-            size = input_size if layer == 0 else self.num_directions * hidden_size
+        size = input_size
+        for layer, hidden in enumerate(sizes):
             self.layers.append(nn.ModuleList(
-                RecurrentLayer(make_cell(layer, size, hidden_size), reverse=bool(d))
+                RecurrentLayer(make_cell(layer, size, hidden), reverse=bool(d))
                 for d in range(self.num_directions)))
+            size = self.num_directions * hidden
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x):
@@ -109,7 +142,7 @@ class RecurrentStack(nn.Module):
                 x = self.dropout(x)
             keep = index + 1 < len(self.layers) and self.layers[index + 1][0].cell.uses_below
             outputs = [layer(x, below[d], keep) for d, layer in enumerate(directions)]
-            x = torch.cat([h for h, _ in outputs], dim=2)          # (N, T, D * H)
+            x = torch.cat([h for h, _ in outputs], dim=2)          # (N, T, D * H, ...)
             below = [c for _, c in outputs]
         return x
 
@@ -168,11 +201,13 @@ class CellRecurrentNet(nn.Module):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        check_sizes(input_size=input_size, hidden_size=hidden_size,
+                    output_size=output_size, num_layers=num_layers)
+        check_dropout(dropout)
         if cell == "highway" and num_layers < 2:
             raise ValueError(
                 f"the highway cell needs num_layers >= 2 (its depth gate links a layer "
                 f"to the one below), got num_layers={num_layers}")
-        check_dropout(dropout)
         make = CELLS[cell]
         self.cell = cell
         self.hidden_size = hidden_size

@@ -1,6 +1,5 @@
 """Regression networks on PyTorch's fused recurrent kernels (``nn.LSTM``, ``nn.GRU``)."""
 
-import torch
 from torch import nn
 
 from ._checks import check_dropout, check_sizes

@@ -57,6 +57,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._checks import check_dropout, check_sizes
+from ._init import init_uniform_
+
 __all__ = [
     "quantize_weight", "dequantize_weight", "fake_quantize_weight", "pack_int",
     "unpack_int", "ActivationObserver", "QATLSTMNet", "IntegerLSTMNet", "lstm_loop",
@@ -323,15 +326,28 @@ def lstm_loop(x, weight, bias, gate_q=None, hidden_q=None):
 
 def _fused_lstm(x, weight, bias):
     """:func:`lstm_loop` without activation quantization, on ``torch.lstm``."""
-    n_in = x.shape[2]
+    return _torch_lstm(x, *_torch_lstm_params(weight, bias, x.shape[2]))
+
+
+def _torch_lstm_params(weight, bias, n_in):
+    """``[W_x | W_h]`` and ``b`` in gate order i, f, o, g -> torch's parameters.
+
+    Returns ``W_ih (4H, F)``, ``W_hh (4H, H)``, ``b_ih``, ``b_hh`` in torch's gate
+    order i, f, g, o; ``b_ih`` holds the whole bias and ``b_hh`` is zero.
+    """
     H = weight.shape[0] // 4
     ifgo = torch.cat([torch.arange(2 * H), torch.arange(3 * H, 4 * H),
-                      torch.arange(2 * H, 3 * H)]).to(x.device)   # torch's gate order
+                      torch.arange(2 * H, 3 * H)]).to(weight.device)
     weight, bias = weight[ifgo], bias[ifgo]
-    h0 = x.new_zeros(1, x.shape[0], H)
-    h, _, _ = torch.lstm(x, (h0, h0), [weight[:, :n_in], weight[:, n_in:], bias,
-                                      torch.zeros_like(bias)],
-                         True, 1, 0.0, False, False, True)
+    return weight[:, :n_in], weight[:, n_in:], bias, torch.zeros_like(bias)
+
+
+def _torch_lstm(x, weight_ih, weight_hh, bias_ih, bias_hh):
+    """One unidirectional LSTM layer over batch-first ``x``: hidden states ``(N, T, H)``."""
+    h0 = x.new_zeros(1, x.shape[0], weight_hh.shape[1])
+    h, _, _ = torch.lstm(x, (h0, h0), [weight_ih, weight_hh, bias_ih, bias_hh],
+                         has_biases=True, num_layers=1, dropout=0.0, train=False,
+                         bidirectional=False, batch_first=True)
     return h
 
 
@@ -380,18 +396,20 @@ class QATLSTMNet(nn.Module):
     def __init__(self, input_size, hidden_size, output_size, *, num_layers=1, dropout=0.0,
                  bits=8, activation_bits=8, activation_warmup=100):
         super().__init__()
+        check_sizes(input_size=input_size, hidden_size=hidden_size,
+                    output_size=output_size, num_layers=num_layers)
+        check_dropout(dropout)
         _check_bits(bits, activation_bits)
         self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
         self.num_layers, self.bits, self.activation_bits = num_layers, bits, activation_bits
         H = hidden_size
-        bound = 1.0 / math.sqrt(H)
         self.weights = nn.ParameterList(
-            nn.Parameter(torch.empty(4 * H, (input_size if layer == 0 else H) + H)
-                         .uniform_(-bound, bound))
+            nn.Parameter(torch.empty(4 * H, (input_size if layer == 0 else H) + H))
             for layer in range(num_layers))
         self.biases = nn.ParameterList(
-            nn.Parameter(torch.empty(4 * H).uniform_(-bound, bound)) for _ in range(num_layers))
-        self.head = nn.Linear(H, output_size)
+            nn.Parameter(torch.empty(4 * H)) for _ in range(num_layers))
+        init_uniform_([*self.weights, *self.biases], H)      # as torch.nn.LSTM
+        self.head = nn.Linear(H, output_size)                 # the same law, fan-in H
         self.dropout = nn.Dropout(dropout)
         n_observers = 2 * num_layers if activation_bits is not None else 0
         self.observers = nn.ModuleList(
@@ -465,6 +483,10 @@ class IntegerLSTMNet(nn.Module):
     ``head.weight_scale`` and ``head.bias``. No float copy of a weight matrix
     is kept: each forward pass unpacks and dequantizes them.
 
+    Its forward pass reads shapes and activation ranges out of buffers, which
+    tracing exporters cannot follow; :meth:`exportable` gives the same
+    computation in a form that ``torch.onnx.export`` traces.
+
     Parameters
     ----------
     input_size, hidden_size, output_size, num_layers, bits, activation_bits
@@ -474,6 +496,8 @@ class IntegerLSTMNet(nn.Module):
     def __init__(self, input_size, hidden_size, output_size, *, num_layers=1, bits=8,
                  activation_bits=8):
         super().__init__()
+        check_sizes(input_size=input_size, hidden_size=hidden_size,
+                    output_size=output_size, num_layers=num_layers)
         _check_bits(bits, activation_bits)
         self.input_size, self.hidden_size, self.output_size = input_size, hidden_size, output_size
         self.num_layers, self.bits, self.activation_bits = num_layers, bits, activation_bits
@@ -515,6 +539,18 @@ class IntegerLSTMNet(nn.Module):
                           self._quantizer(group, "hidden_range"))
         return F.linear(h[:, -1], self._weight(self.head), self.head.bias)
 
+    def exportable(self):
+        """This network's forward pass in a form that ONNX exporters can trace.
+
+        Returns
+        -------
+        module : nn.Module
+            Same inputs and outputs as this network; its buffers hold the
+            dequantized weights and the biases, and the frozen activation
+            grids are constants of its code.
+        """
+        return _TraceableIntegerLSTMNet(self)
+
     def weight_bytes(self):
         """Bytes of the integer weight matrices and their scales."""
         groups = list(self.layers) + [self.head]
@@ -529,3 +565,47 @@ class IntegerLSTMNet(nn.Module):
         return (f"{self.input_size}, {self.hidden_size}, {self.output_size}, "
                 f"num_layers={self.num_layers}, bits={self.bits}, "
                 f"activation_bits={self.activation_bits}")
+
+
+class _TraceableIntegerLSTMNet(nn.Module):
+    """:class:`IntegerLSTMNet`'s forward pass with no value read out of a tensor.
+
+    Tracing exporters see symbolic tensors: they cannot take a weight's shape
+    from the ``weight_shape`` buffer, nor decide from the range buffers whether
+    and how to quantize an activation. Here the weights are unpacked and
+    dequantized once, into float32 buffers (the exporters fold the
+    dequantization into constants in any case), and the activation
+    quantizers are built once from the ranges, with Python numbers. A layer
+    without activation quantization holds torch's LSTM parameters directly,
+    so that the TorchScript exporter can read their shapes and emit an ONNX
+    ``LSTM`` node.
+    """
+
+    def __init__(self, net):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        self._quantizers = []
+        with torch.no_grad():
+            for layer, group in enumerate(net.layers):
+                gate_q = net._quantizer(group, "gate_range")
+                hidden_q = net._quantizer(group, "hidden_range")
+                weight = net._weight(group)
+                n_in = net.input_size if layer == 0 else net.hidden_size
+                if gate_q is None and hidden_q is None:
+                    names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+                    tensors = _torch_lstm_params(weight, group.bias, n_in)
+                    self.layers.append(_Buffers(**{n: t.clone() for n, t in zip(names, tensors)}))
+                else:
+                    self.layers.append(_Buffers(weight=weight, bias=group.bias.clone()))
+                self._quantizers.append((gate_q, hidden_q))
+            self.head = _Buffers(weight=net._weight(net.head), bias=net.head.bias.clone())
+
+    def forward(self, x):
+        h = x
+        for group, (gate_q, hidden_q) in zip(self.layers, self._quantizers):
+            if gate_q is None and hidden_q is None:
+                h = _torch_lstm(h, group.weight_ih, group.weight_hh, group.bias_ih,
+                                group.bias_hh)                                 # (N, T, H)
+            else:
+                h = lstm_loop(h, group.weight, group.bias, gate_q, hidden_q)  # (N, T, H)
+        return F.linear(h[:, -1], self.head.weight, self.head.bias)            # (N, H_out)
