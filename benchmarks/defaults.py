@@ -22,10 +22,20 @@ import torch
 from sklearn.metrics import root_mean_squared_error
 from sklearn.pipeline import Pipeline
 
-from sklstm import (BiLSTMRegressor, GRURegressor, LSTMRegressor, StackedLSTMRegressor,
-                    Windower, forecast_xy)
-from sklstm.baselines import (LastValueRegressor, RidgeLagsRegressor,
-                              SeasonalNaiveRegressor, WindowMeanRegressor)
+from sklstm import (
+    BiLSTMRegressor,
+    GRURegressor,
+    LSTMRegressor,
+    StackedLSTMRegressor,
+    Windower,
+    forecast_xy,
+)
+from sklstm.baselines import (
+    LastValueRegressor,
+    RidgeLagsRegressor,
+    SeasonalNaiveRegressor,
+    WindowMeanRegressor,
+)
 from sklstm.datasets import DATASETS, load_series
 
 VARIANTS = {"lstm": LSTMRegressor, "gru": GRURegressor, "bilstm": BiLSTMRegressor,

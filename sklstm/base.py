@@ -23,11 +23,24 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._training import TailSplit, TensorBatches, silent
-from ._window_norm import (MODES, channel_stats, choose_window_norm, from_window_units,
-                           normalize_windows, standardize_channels, to_window_units,
-                           window_stats)
-from ._validation import (Interval, Options, check_params, check_sequences, check_target,
-                          flatten_target)
+from ._validation import (
+    Interval,
+    Options,
+    check_params,
+    check_sequences,
+    check_target,
+    flatten_target,
+)
+from ._window_norm import (
+    MODES,
+    channel_stats,
+    choose_window_norm,
+    from_window_units,
+    normalize_windows,
+    standardize_channels,
+    to_window_units,
+    window_stats,
+)
 
 __all__ = ["SequenceRegressor"]
 
@@ -159,26 +172,47 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
     of ``X`` and ``y``; ``_onnx_exportable`` says whether
     :func:`sklstm.export.to_onnx` can export it. Then it overrides hooks:
 
-    ======================  ==========================================  ==========================  =====================================
-    hook                    receives                                    returns                     may set on ``self``
-    ======================  ==========================================  ==========================  =====================================
-    ``_build_module``       ``input_shape`` (one sample in model units  a ``torch.nn.Module``       nothing
-                            after ``_model_inputs``), ``n_outputs``     mapping a batch to
-                                                                        ``(batch, n_outputs)``
-    ``_prepare_fit``        validated ``X`` (float32, a feature axis)   ``None``                    fitted layout read off the data
-                            and ``y`` (2-D float64), at the start of                                (``hierarchy_``, column maps, ...);
-                            ``fit`` and of the first ``partial_fit``                                call ``super()._prepare_fit`` first
-    ``_model_inputs``       validated ``X``; ``fit=True`` while         model-unit ``X`` and the    with ``fit=True`` only: the input
-                            fitting                                     target's window stats       scaling (``_x_loc``, ``_x_scale``)
-    ``_encode_target``      2-D ``y``, window stats; ``fit=True``       ``y`` in model units        with ``fit=True`` only: the target
-                            while fitting                                                           scaler (``_y_scaler``)
-    ``_decode_target``      model outputs ``(n, n_model_outputs)``,     ``(n, n_outputs)`` in       nothing
-                            window stats                                target units
-    ``_after_fit``          nothing; after every ``fit`` and            ``None``                    models derived from the trained net
-                            ``partial_fit`` epoch                                                   (``quantized_module_``)
-    ``_inference_module``   nothing                                     the module ``predict``      nothing
-                                                                        runs (``net_.module_``)
-    ======================  ==========================================  ==========================  =====================================
+    .. list-table::
+       :header-rows: 1
+       :widths: 18 32 22 28
+
+       * - hook
+         - receives
+         - returns
+         - may set on ``self``
+       * - ``_build_module``
+         - ``input_shape`` (one sample in model units, after
+           ``_model_inputs``), ``n_outputs``
+         - a ``torch.nn.Module`` mapping a batch to ``(batch, n_outputs)``
+         - nothing
+       * - ``_prepare_fit``
+         - validated ``X`` (float32, with a feature axis) and ``y`` (2-D
+           float64), at the start of ``fit`` and of the first
+           ``partial_fit``
+         - ``None``
+         - fitted layout read off the data (``hierarchy_``, column maps);
+           calls ``super()._prepare_fit``, which sets ``window_norm_``
+       * - ``_model_inputs``
+         - validated ``X``; ``fit=True`` while fitting
+         - model-unit ``X`` and the target's window statistics
+         - with ``fit=True`` only: the input scaling (``_x_loc``,
+           ``_x_scale``)
+       * - ``_encode_target``
+         - 2-D ``y`` and window statistics; ``fit=True`` while fitting
+         - ``y`` in model units
+         - with ``fit=True`` only: the target scaler (``_y_scaler``)
+       * - ``_decode_target``
+         - model outputs ``(n, n_model_outputs)`` and window statistics
+         - ``(n, n_outputs)`` in target units
+         - nothing
+       * - ``_after_fit``
+         - nothing; runs after ``fit`` and after every ``partial_fit``
+         - ``None``
+         - models derived from the trained net (``quantized_module_``)
+       * - ``_inference_module``
+         - nothing
+         - the module ``predict`` runs (``net_.module_``)
+         - nothing
 
     ``fit`` runs: check parameters and data (``_validate_fit``), the
     variant's ``_prepare_fit``, ``_model_inputs(fit=True)``,

@@ -34,8 +34,14 @@ from sklearn.linear_model import RidgeCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import (Interval, Options, check_params, check_sequences, check_target,
-                          flatten_target)
+from ._validation import (
+    Interval,
+    Options,
+    check_params,
+    check_sequences,
+    check_target,
+    flatten_target,
+)
 
 __all__ = [
     "LastValueRegressor",

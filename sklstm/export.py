@@ -30,7 +30,6 @@ ONNX support is an optional extra: ``pip install -c constraints.txt "sklstm[expo
 import contextlib
 import copy
 import io
-import numbers
 import os
 import warnings
 
@@ -39,6 +38,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._validation import Interval, Options, check_args
 from .base import SequenceRegressor
 
 __all__ = ["to_onnx"]
@@ -339,29 +339,29 @@ def _check_exportable(estimator):
         )
 
 
+def _is_name(value):
+    return isinstance(value, str) and bool(value)
+
+
 def _check_options(opset, dynamic_batch, batch_size, dynamo, input_name, output_name,
                    path):
     """Check to_onnx's arguments; return the batch size to trace with."""
-    if not isinstance(opset, numbers.Integral) or isinstance(opset, bool) \
-            or opset < DEFAULT_OPSET:
-        raise ValueError(
-            f"opset must be an int >= {DEFAULT_OPSET}, got {opset!r}. Leave it as "
-            f"None for opset {DEFAULT_OPSET}.")
-    for name, value in [("dynamic_batch", dynamic_batch), ("dynamo", dynamo)]:
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{name} must be True or False, got {value!r}.")
+    check_args(
+        "to_onnx",
+        opset=(opset, Interval(int, DEFAULT_OPSET,
+                               reason=f"leave it as None for opset {DEFAULT_OPSET}")),
+        dynamic_batch=(dynamic_batch, Options([True, False])),
+        dynamo=(dynamo, Options([True, False])),
+        batch_size=(batch_size, Interval(int, 1, allow_none=True)),
+        input_name=(input_name, Options([], extra=_is_name, extra_text="a non-empty str")),
+        output_name=(output_name, Options([], extra=_is_name, extra_text="a non-empty str")),
+    )
     if batch_size is not None:
         if dynamic_batch:
             raise ValueError(
                 f"batch_size={batch_size!r} fixes the batch axis, but dynamic_batch=True "
                 "leaves it free. Pass dynamic_batch=False with batch_size, or drop "
                 "batch_size.")
-        if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) \
-                or batch_size < 1:
-            raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}.")
-    for name, value in [("input_name", input_name), ("output_name", output_name)]:
-        if not isinstance(value, str) or not value:
-            raise TypeError(f"{name} must be a non-empty str, got {value!r}.")
     if input_name == output_name:
         raise ValueError(
             f"input_name and output_name must differ, both are {input_name!r}.")

@@ -96,7 +96,8 @@ def test_leaderboard_rows_and_baseline_scores(extra, seasonal, capsys):
 
 
 def test_plot_writes_png(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    pytest.importorskip("matplotlib", reason="needs the `plot` extra: pip install -c "
+                                              "constraints.txt -e '.[plot]'")
     path = tmp_path / "cv.png"
     status, _, err = run(["compare", *FAST, "--plot", str(path)], capsys)
     assert status == 0 and f"plot saved to {path}" in err
