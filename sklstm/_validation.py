@@ -19,6 +19,7 @@ __all__ = [
     "check_sequences",
     "check_target",
     "flatten_target",
+    "inherit_rules",
 ]
 
 
@@ -108,6 +109,17 @@ class Options:
             return self.extra_text
         text = "one of " + ", ".join(repr(v) for v in self.values)
         return f"{text} or {self.extra_text}" if self.extra_text else text
+
+
+def inherit_rules(cls):
+    """Extend a subclass's own ``_parameter_constraints`` with its parent's.
+
+    Called from ``__init_subclass__``: a subclass lists only the rules it adds
+    or changes, and the merged dict replaces its own.
+    """
+    own = cls.__dict__.get("_parameter_constraints")
+    if own is not None:
+        cls._parameter_constraints = {**super(cls, cls)._parameter_constraints, **own}
 
 
 def check_params(estimator, constraints):

@@ -30,6 +30,7 @@ from ._validation import (
     check_sequences,
     check_target,
     flatten_target,
+    inherit_rules,
 )
 from ._window_norm import (
     MODES,
@@ -305,9 +306,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         ``help`` see every parameter.
         """
         super().__init_subclass__(**kwargs)
-        parent_rules = super(cls, cls)._parameter_constraints
-        if "_parameter_constraints" in cls.__dict__:
-            cls._parameter_constraints = {**parent_rules, **cls.__dict__["_parameter_constraints"]}
+        inherit_rules(cls)
         if "__init__" in cls.__dict__ or "_variant_params" not in cls.__dict__:
             return
         parent = inspect.signature(super(cls, cls).__init__)

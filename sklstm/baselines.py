@@ -41,6 +41,7 @@ from ._validation import (
     check_sequences,
     check_target,
     flatten_target,
+    inherit_rules,
 )
 
 __all__ = [
@@ -67,6 +68,11 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
         "target_channel": Interval(int, 0),
     }
     _takes_frames = False
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass lists only the parameter rules it adds."""
+        super().__init_subclass__(**kwargs)
+        inherit_rules(cls)
 
     def fit(self, X, y):
         """Check the parameters and the data; record their shapes.
@@ -289,7 +295,6 @@ class SeasonalNaiveRegressor(_NaiveBaseline):
     """
 
     _parameter_constraints = {
-        **_WindowBaseline._parameter_constraints,
         "season_length": Interval(int, 1),
     }
 
@@ -436,7 +441,6 @@ class RidgeLagsRegressor(_WindowBaseline):
     """
 
     _parameter_constraints = {
-        **_WindowBaseline._parameter_constraints,
         "alphas": Options([], extra=_is_alpha_grid,
                           extra_text="a non-empty sequence of floats > 0"),
         "window_norm": Options([None, "last", "mean"]),
