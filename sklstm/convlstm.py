@@ -64,8 +64,10 @@ class ConvLSTMRegressor(SequenceRegressor):
     **common
         The parameters of :class:`~sklstm.base.SequenceRegressor`
         (``hidden_size`` is not used; ``hidden_channels`` sets the state).
-        With ``window_norm``, statistics pool time and space per channel, and
-        ``"last"`` is the last frame's mean.
+        ``dropout`` drops state elements between stacked layers and before
+        the head, in training only. With ``window_norm``, statistics pool
+        time and space per channel, and ``"last"`` is the last frame's mean;
+        input channels are standardised over time and space.
 
     See Also
     --------
