@@ -9,12 +9,14 @@ rows of the input that end at ``t``. Because the number of rows never changes,
 :func:`forecast_xy` builds the ``(X, y)`` pair for h-step-ahead forecasting.
 """
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._validation import Interval, Options, check_args, check_params
 
@@ -28,6 +30,12 @@ def _flatten_is_on(windower):
             "output (n_samples, window, n_features) has no 2-D columns to name."
         )
     return True
+
+
+def _is_column_key(value):
+    if isinstance(value, str):
+        return bool(value)
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
 
 
 class Windower(TransformerMixin, BaseEstimator):
@@ -50,6 +58,15 @@ class Windower(TransformerMixin, BaseEstimator):
         Return ``(n_samples, window * n_features)`` instead of a 3-D array,
         for classical scikit-learn models. Columns are ordered oldest lag
         first, features fastest; :meth:`get_feature_names_out` names them.
+    series_id : str, int or None, default=None
+        The column that says which series a row belongs to, for a panel of
+        many series in one table (a column name for a DataFrame, a column
+        index for an array). Windows then restart at every series: each
+        series' first rows are padded, so no window holds rows of two
+        series. Rows keep their order and count, and the rows of one series
+        are taken in the order they appear (sort by time within a series
+        first). The id column is not a feature: it is left out of the
+        windows. ``None`` windows all rows as one series.
 
     Attributes
     ----------
@@ -65,9 +82,11 @@ class Windower(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Without ``flatten`` the output is a read-only view (made with
-    :func:`numpy.lib.stride_tricks.sliding_window_view`) of a padded copy of
-    the input: memory is O(n_samples x n_features), not O(x window).
+    Without ``flatten`` and ``series_id`` the output is a read-only view (made
+    with :func:`numpy.lib.stride_tricks.sliding_window_view`) of a padded copy
+    of the input: memory is O(n_samples x n_features), not O(x window). With
+    ``series_id`` the windows of the series are gathered into one array, a
+    copy of O(n_samples x window x n_features).
 
     Each call to ``transform`` windows only the rows it is given. In
     cross-validation the first ``window - 1`` rows of every test fold are
@@ -109,12 +128,15 @@ class Windower(TransformerMixin, BaseEstimator):
         "window": Interval(int, 1),
         "padding": Options(["edge", "zero"]),
         "flatten": Options([True, False]),
+        "series_id": Options([None], extra=_is_column_key,
+                             extra_text="a column name (str) or index (int >= 0)"),
     }
 
-    def __init__(self, window=12, *, padding="edge", flatten=False):
+    def __init__(self, window=12, *, padding="edge", flatten=False, series_id=None):
         self.window = window
         self.padding = padding
         self.flatten = flatten
+        self.series_id = series_id
 
     def fit(self, X, y=None):
         """Check the parameters and record the input columns.
@@ -149,16 +171,27 @@ class Windower(TransformerMixin, BaseEstimator):
             Or ``(n_samples, window * n_features)`` with ``flatten=True``.
         """
         check_is_fitted(self)
-        X = self._validate(X, reset=False)
+        X, series = self._validate(X, reset=False)
+        if series is None:
+            windows = self._windows(X)                               # (n, w, F), a view
+        else:
+            windows = np.empty((len(X), self.window, X.shape[1]), dtype=X.dtype)
+            order = np.argsort(series, kind="stable")                # rows grouped by series
+            starts = np.flatnonzero(np.diff(series[order])) + 1
+            for rows in np.split(order, starts):                     # each series' rows
+                windows[rows] = self._windows(X[rows])
+        if self.flatten:
+            return windows.reshape(len(X), -1)                       # (n, w * F)
+        return windows
+
+    def _windows(self, X):
+        """Windows of one series ``(n, F)``, padded before its first row: ``(n, w, F)``."""
         n_pad = self.window - 1
         pad = (np.repeat(X[:1], n_pad, axis=0) if self.padding == "edge"
                else np.zeros((n_pad, X.shape[1]), dtype=X.dtype))
         padded = np.concatenate([pad, X])                            # (n + w - 1, F)
         windows = sliding_window_view(padded, self.window, axis=0)  # (n, F, w)
-        windows = windows.transpose(0, 2, 1)                         # (n, w, F)
-        if self.flatten:
-            return windows.reshape(len(X), -1)                       # (n, w * F)
-        return windows
+        return windows.transpose(0, 2, 1)                            # (n, w, F)
 
     @available_if(_flatten_is_on)
     def get_feature_names_out(self, input_features=None):
@@ -188,14 +221,51 @@ class Windower(TransformerMixin, BaseEstimator):
                 f"input_features should have length equal to number of features "
                 f"({self.n_features_in_}), got {len(input_features)}."
             )
+        if self.series_id is not None:                     # the id is not a feature
+            drop = self._id_index(list(input_features))
+            input_features = [f for i, f in enumerate(input_features) if i != drop]
         names = [f"{name}_lag{lag}" for lag in range(self.window - 1, -1, -1)
                  for name in input_features]
         return np.asarray(names, dtype=object)
 
     def _validate(self, X, *, reset):
+        """Checked float features and, with ``series_id``, each row's series code."""
         if isinstance(X, pd.Series):
             X = X.to_frame()
-        return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        if self.series_id is None:
+            return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32]), None
+        if not isinstance(X, pd.DataFrame):
+            X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+            X = pd.DataFrame(X)
+        else:
+            validate_data(self, X, reset=reset, skip_check_array=True)
+        column = X.columns[self._id_index(list(X.columns))]
+        ids = X[column]
+        if ids.isna().any():
+            raise ValueError(
+                f"Windower: the series_id column {self.series_id!r} has "
+                f"{int(ids.isna().sum())} missing value(s); every row needs the id of its "
+                "series. Fill or drop those rows.")
+        features = check_array(X.drop(columns=[column]), dtype=[np.float64, np.float32],
+                               ensure_min_features=1, input_name="X")
+        return features, pd.factorize(ids)[0]
+
+    def _id_index(self, columns):
+        """Position of the ``series_id`` column among ``columns``."""
+        key = self.series_id
+        if isinstance(key, str):
+            names = [str(c) for c in columns]
+            if key in names:
+                return names.index(key)
+            raise ValueError(
+                f"Windower: series_id={key!r} is not a column of X; its columns are "
+                f"{names[:10]}{' ...' if len(names) > 10 else ''}. Pass the name of the id "
+                "column (or its index for an array).")
+        if key < len(columns):
+            return key
+        raise ValueError(
+            f"Windower: series_id={key} but X has {len(columns)} column(s), numbered from "
+            "0. Pass the index of the id column (or its name for a DataFrame).")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

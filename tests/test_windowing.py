@@ -4,7 +4,7 @@ import pytest
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 
-from sklstm import Windower, forecast_xy
+from sklstm import LastValueRegressor, Windower, forecast_xy
 
 
 def test_row_t_is_the_window_ending_at_t():
@@ -147,3 +147,72 @@ def test_forecast_xy_keeps_float32():
     # a float64 column anywhere keeps float64, so no precision is lost
     X64, y64 = forecast_xy(np.arange(10, dtype=np.float32), exog=np.ones((10, 1)))
     assert X64.dtype == y64.dtype == np.float64
+
+
+# ----------------------------------------------------------------- panels
+
+
+def _panel():
+    """Two shops interleaved row by row, as a long table sorted by date."""
+    rng = np.random.RandomState(0)
+    return pd.DataFrame({
+        "shop": np.tile(["north", "south"], 6),
+        "sales": rng.uniform(size=12),
+        "promo": rng.randint(0, 2, size=12).astype(float),
+    })
+
+
+@pytest.mark.parametrize("padding", ["edge", "zero"])
+def test_windows_never_cross_series(padding):
+    df = _panel()
+    windows = Windower(window=3, padding=padding, series_id="shop").fit_transform(df)
+    assert windows.shape == (12, 3, 2)                  # rows kept; the id is no feature
+    for shop in ["north", "south"]:
+        rows = np.flatnonzero(df["shop"] == shop)
+        alone = Windower(window=3, padding=padding).fit_transform(
+            df.loc[rows, ["sales", "promo"]])          # this series windowed on its own
+        np.testing.assert_array_equal(windows[rows], alone)
+
+
+def test_series_id_by_index_for_arrays_and_flat_names():
+    X = np.column_stack([np.repeat([7, 3], 4), np.arange(8.0)])   # id column first
+    windows = Windower(window=2, series_id=0).fit_transform(X)
+    np.testing.assert_array_equal(windows[:, :, 0],
+                                  [[0, 0], [0, 1], [1, 2], [2, 3],
+                                   [4, 4], [4, 5], [5, 6], [6, 7]])
+    flat = Windower(window=2, flatten=True, series_id="shop").fit(_panel())
+    assert list(flat.get_feature_names_out()) == [
+        "sales_lag1", "promo_lag1", "sales_lag0", "promo_lag0"]
+    assert flat.transform(_panel()).shape == (12, 4)
+
+
+def test_series_windows_feed_a_regressor():
+    df = _panel()
+    pipe = make_pipeline(Windower(window=3, series_id="shop"),
+                         LastValueRegressor()).fit(df, df["sales"])
+    np.testing.assert_array_equal(pipe.predict(df), df["sales"])   # the window's last value
+
+
+@pytest.mark.parametrize("series_id, frame, match", [
+    ("store", True, r"series_id='store' is not a column of X; its columns are "
+                    r"\['shop', 'sales', 'promo'\]"),
+    (3, True, r"series_id=3 but X has 3 column\(s\), numbered from 0"),
+    ("shop", False, r"series_id='shop' is not a column of X"),
+    (-1, True, r"invalid value series_id=-1; expected one of None or a column name"),
+])
+def test_series_id_errors(series_id, frame, match):
+    df = _panel()
+    X = df if frame else df[["sales", "promo"]].to_numpy()
+    with pytest.raises(ValueError, match=match):
+        Windower(series_id=series_id).fit(X)
+
+
+def test_series_id_must_be_complete_and_features_finite():
+    df = _panel()
+    df.loc[4, "shop"] = None
+    with pytest.raises(ValueError, match=r"series_id column 'shop' has 1 missing value"):
+        Windower(series_id="shop").fit(df)
+    df = _panel()
+    df.loc[2, "sales"] = np.inf
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        Windower(series_id="shop").fit(df)
