@@ -198,6 +198,11 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
          - model-unit ``X`` and the target's window statistics
          - with ``fit=True`` only: the input scaling (``_x_loc``,
            ``_x_scale``)
+       * - ``_target_stats``
+         - every channel's window location and scale, ``(n, n_channels)``
+         - the statistics ``_encode_target`` and ``_decode_target`` use
+           (the target channel's; the Tree-LSTM keeps every node's)
+         - nothing
        * - ``_encode_target``
          - 2-D ``y`` and window statistics; ``fit=True`` while fitting
          - ``y`` in model units
@@ -544,10 +549,14 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
             loc, scale = window_stats(X, self.window_norm_)
             X = normalize_windows(X, loc, scale)
             if self.target_channel is not None:
-                stats = (loc[:, self.target_channel], scale[:, self.target_channel])
+                stats = self._target_stats(loc, scale)
         if fit:
             self._x_loc, self._x_scale = channel_stats(X)
         return standardize_channels(X, self._x_loc, self._x_scale), stats
+
+    def _target_stats(self, loc, scale):
+        """The target's window statistics from every channel's ``(n_samples, n_channels)``."""
+        return loc[:, self.target_channel], scale[:, self.target_channel]
 
     def _encode_target(self, y, stats, fit=False):
         """Targets in model units: relative to their window, then standardised."""

@@ -15,13 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import Options
-from ._window_norm import (
-    channel_stats,
-    choose_window_norm,
-    normalize_windows,
-    standardize_channels,
-    window_stats,
-)
+from ._window_norm import choose_window_norm
 from .base import SequenceRegressor
 from .hierarchy import Hierarchy
 from .nn.tree import TreeLSTMNet, import_dgl
@@ -223,24 +217,9 @@ class TreeLSTMRegressor(SequenceRegressor):
         last = X[:, -1, :][:, self._column_nodes].astype(np.float64)      # (n, n_outputs)
         return choose_window_norm(last, y)
 
-    def _model_inputs(self, X, fit=False):
-        """Window-normalise each node (if asked), then standardise each node channel.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_timesteps, n_nodes), float32
-        stats : tuple of two ndarrays of shape (n_samples, n_nodes), or None
-            Every node's window location and scale, for its own target.
-        """
-        stats = None
-        if self.window_norm_ is not None:
-            loc, scale = window_stats(X, self.window_norm_)           # (n, V) each
-            X = normalize_windows(X, loc, scale)
-            if self.target_channel is not None:
-                stats = (loc, scale)
-        if fit:
-            self._x_loc, self._x_scale = channel_stats(X)
-        return standardize_channels(X, self._x_loc, self._x_scale), stats
+    def _target_stats(self, loc, scale):
+        """Every node's window location and scale, ``(n_samples, n_nodes)``, for its own target."""
+        return loc, scale
 
     def _encode_target(self, y, stats, fit=False):
         """Node-wise window units, standardised; the model's columns only."""
