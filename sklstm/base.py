@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
+from ._intervals import IntervalMixin, conformal_margin, is_levels, level_index, training_levels
 from ._training import TailSplit, TensorBatches, silent
 from ._validation import (
     Interval,
@@ -42,6 +43,7 @@ from ._window_norm import (
     to_window_units,
     window_stats,
 )
+from .nn.quantile import PinballLoss, QuantileHead
 
 __all__ = ["SequenceRegressor"]
 
@@ -75,7 +77,7 @@ def _is_random_state(value):
     return isinstance(value, np.random.RandomState)
 
 
-class SequenceRegressor(RegressorMixin, BaseEstimator):
+class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
     """Base class of the sklstm sequence regressors.
 
     Holds plain hyperparameters; ``fit`` validates the data, standardises the
@@ -133,6 +135,28 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         (``0`` is the series column that :func:`~sklstm.forecast_xy` puts
         first). Every output column (horizon step) is mapped with that
         channel's window statistics. ``None`` normalises the inputs only.
+    quantiles : tuple of float in (0, 1) or None, default=None
+        Train a quantile head: the network outputs one value per (output,
+        level), anchored at the median and spread by cumulative softplus
+        offsets, so quantiles never cross
+        (:class:`~sklstm.nn.quantile.QuantileHead`), and training minimises
+        the mean pinball loss in model units. The median is always trained
+        (0.5 is added when missing) and is what ``predict`` returns. Read
+        them with :meth:`predict_quantiles`; central intervals with
+        :meth:`predict_interval` need the levels ``(1 - coverage) / 2`` and
+        ``(1 + coverage) / 2``.
+    conformal : bool, default=False
+        Split-conformal calibration: train on the first
+        ``1 - calibration_fraction`` of the rows and compute conformity
+        scores, per output, on the last ``calibration_fraction`` (time order
+        is kept, never shuffled). The scores are absolute residuals, or the
+        CQR scores of Romano et al. (2019) when ``quantiles`` is set, in
+        model units (after ``window_norm`` and target scaling, which map the
+        bounds back as they map the point forecast). Gives every variant
+        intervals, even one trained with MSE.
+    calibration_fraction : float in (0, 1), default=0.2
+        Share of the training rows, taken from the end, held out for
+        calibration when ``conformal=True``.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks. They are copied in ``fit``, so the objects you
         pass are never modified.
@@ -151,7 +175,8 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
     history_ : skorch.history.History
         Per-epoch (and per-batch) training records, ``net_.history``.
     loss_curve_ : list of float
-        Training loss (MSE on standardised targets) at each epoch.
+        Training loss at each epoch: MSE on standardised targets, or the
+        pinball loss with ``quantiles``.
     n_iter_ : int
         Epochs run so far.
     n_features_in_ : int
@@ -161,6 +186,12 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
     window_norm_ : {None, "standard", "mean", "last"}
         The per-window normalisation in use (``window_norm`` with ``"auto"``
         resolved).
+    quantiles_ : tuple of float or None
+        The levels the quantile head was trained for, sorted, with 0.5;
+        ``None`` without ``quantiles``.
+    n_calibration_samples_ : int
+        Rows the conformity scores were computed on (``conformal=True``
+        only; the latest ``partial_fit`` call's tail).
 
     Notes
     -----
@@ -220,9 +251,17 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
          - the module ``predict`` runs (``net_.module_``)
          - nothing
 
+    With ``quantiles``, ``_build_module`` is asked for ``n_outputs`` times the
+    number of levels (column ``o * n_levels + k`` is output ``o``'s level
+    ``k``), and the base puts a :class:`~sklstm.nn.quantile.QuantileHead` on
+    top; ``_decode_target`` then maps each level's ``(n, n_model_outputs)``
+    slice on its own. A variant needs nothing else for quantiles or
+    conformal intervals.
+
     ``fit`` runs: check parameters and data (``_validate_fit``), the
-    variant's ``_prepare_fit``, ``_model_inputs(fit=True)``,
-    ``_encode_target(fit=True)``, training, ``_after_fit``. ``partial_fit``
+    variant's ``_prepare_fit`` (on the training rows only, when
+    ``conformal=True`` holds a calibration tail out), ``_model_inputs(fit=True)``,
+    ``_encode_target(fit=True)``, training, ``_after_fit``, calibration. ``partial_fit``
     runs the same setup on its first call and only the encoding on later
     ones; ``predict`` runs ``_model_inputs``, the module, ``_decode_target``.
     """
@@ -248,6 +287,10 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         "n_iter_no_change": Interval(int, 1, allow_none=True),
         "window_norm": Options(("auto", None) + MODES),
         "target_channel": Interval(int, 0, allow_none=True),
+        "quantiles": Options([None], extra=is_levels,
+                             extra_text="a tuple of floats in (0, 1)"),
+        "conformal": Options([True, False]),
+        "calibration_fraction": Interval(float, 0.0, 1.0, closed="neither"),
         "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
         "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
                           extra_text="'cuda:N'"),
@@ -274,6 +317,9 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         n_iter_no_change=10,
         window_norm="auto",
         target_channel=0,
+        quantiles=None,
+        conformal=False,
+        calibration_fraction=0.2,
         callbacks=None,
         device="cpu",
         random_state=None,
@@ -293,6 +339,9 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.window_norm = window_norm
         self.target_channel = target_channel
+        self.quantiles = quantiles
+        self.conformal = conformal
+        self.calibration_fraction = calibration_fraction
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
@@ -391,17 +440,19 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X, y = self._start_fit(X, y)
+        X, y, calibration = self._start_fit(X, y)
         with self._seeded(0):
             self.net_ = self._make_net(X.shape[1:], y.shape[1])
             self.net_.fit(self._to_tensor(X), self._to_tensor(y))
-        return self._finish_fit()
+        return self._finish_fit(calibration)
 
     def partial_fit(self, X, y):
         """Train for one more epoch on ``(X, y)``, starting a model if needed.
 
         The first call fixes the input and target scaling and the sequence
-        shape; later calls must match them.
+        shape; later calls must match them. With ``conformal=True`` every
+        call holds out its own last ``calibration_fraction`` of rows and
+        recalibrates on them.
 
         Parameters
         ----------
@@ -416,31 +467,119 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
             The estimator, trained one epoch further.
         """
         if not hasattr(self, "net_"):
-            X, y = self._start_fit(X, y)
+            X, y, calibration = self._start_fit(X, y)
             with self._seeded(0):
                 self.net_ = self._make_net(X.shape[1:], y.shape[1]).initialize()
         else:
-            X, y = self._continue_fit(X, y)
+            X, y, calibration = self._continue_fit(X, y)
         with self._seeded(len(self.net_.history)):
             self.net_.partial_fit(self._to_tensor(X), self._to_tensor(y), epochs=1)
-        return self._finish_fit()
+        return self._finish_fit(calibration)
 
-    def predict(self, X):
-        """Predict targets for sequences ``X``.
+    # ---------------------------------------------------- point and intervals
+    # IntervalMixin turns these into predict, predict_interval and
+    # predict_quantiles; all work on flat targets (n_samples, n_outputs).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
-            Sequences shaped as in ``fit``.
+    def _point(self, X):
+        outputs, stats = self._model_outputs(X)
+        return self._decode_target(self._median(outputs), stats)
 
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions in the shape ``y`` had in ``fit``, on its scale.
-        """
+    def _point_and_bounds(self, X, coverage):
+        outputs, stats = self._model_outputs(X)
+        lower, upper = self._model_bounds(outputs, coverage)
+        return (self._decode_target(self._median(outputs), stats),
+                self._decode_target(lower, stats), self._decode_target(upper, stats))
+
+    def _quantile_values(self, X, levels):
+        outputs, stats = self._model_outputs(X)
+        if not self.conformal:
+            self._check_has_intervals()
+            missing = [q for q in levels if level_index(self.quantiles_, q) is None]
+            if missing:
+                raise ValueError(
+                    f"{type(self).__name__} was trained for quantiles {self.quantiles_}; "
+                    f"it cannot give {tuple(missing)}. Fit it with those levels in "
+                    "quantiles=..., or with conformal=True for calibrated levels.")
+            columns = [outputs[..., level_index(self.quantiles_, q)] for q in levels]
+        else:
+            columns = []
+            for q in levels:
+                if abs(q - 0.5) <= 1e-9:
+                    columns.append(self._median(outputs))
+                    continue
+                lower, upper = self._model_bounds(outputs, abs(1.0 - 2.0 * q))
+                columns.append(lower if q < 0.5 else upper)
+        return np.stack([self._decode_target(c, stats) for c in columns], axis=-1)
+
+    def _default_levels(self):
+        if self.quantiles_ is None:
+            return super()._default_levels()
+        return self.quantiles_
+
+    def _model_outputs(self, X):
+        """The module's outputs for ``X`` in model units, and the target's window stats."""
         X, stats = self._predict_inputs(X)
-        y_pred = self._decode_target(self._forward(X), stats)
-        return y_pred.reshape((len(y_pred),) + self._target_shape)
+        return self._forward(X), stats
+
+    def _median(self, outputs):
+        """Model-unit point forecast ``(n, n_model_outputs)`` from the module's outputs."""
+        if self.quantiles_ is None:
+            return outputs
+        return outputs[..., self.quantiles_.index(0.5)]
+
+    def _model_bounds(self, outputs, coverage):
+        """Lower and upper bounds in model units, each ``(n, n_model_outputs)``."""
+        low, high, margin = self._interval_plan(coverage)
+        lower = outputs if low is None else outputs[..., low]
+        upper = outputs if high is None else outputs[..., high]
+        # a negative (CQR) margin shrinks the interval; never past its midpoint
+        margin = np.maximum(margin, -(upper - lower) / 2)
+        return lower - margin, upper + margin
+
+    def _interval_plan(self, coverage):
+        """How the bounds for ``coverage`` follow from the module's outputs.
+
+        Returns ``(low, high, margin)``: the bounds are the quantile outputs
+        at positions ``low`` and ``high`` (``None``: the point output, for a
+        model without quantiles) widened by ``margin``, one value per model
+        output in model units. With ``conformal`` the margin is the conformal
+        quantile of the calibration scores (absolute residuals, or CQR scores
+        for the quantile pair); without it, zero. :func:`sklstm.export.to_onnx`
+        builds its interval output from the same plan.
+        """
+        self._check_has_intervals()
+        name = type(self).__name__
+        cal, y = getattr(self, "_calibration_outputs", None), \
+            getattr(self, "_calibration_targets", None)
+        if self.quantiles_ is None:                          # absolute residuals
+            return None, None, conformal_margin(np.abs(y - cal), coverage, name)
+        low, high = self._quantile_pair(coverage)
+        if not self.conformal:
+            return low, high, np.zeros(cal.shape[1] if cal is not None else 1)
+        scores = np.maximum(cal[..., low] - y, y - cal[..., high])          # CQR
+        return low, high, conformal_margin(scores, coverage, name)
+
+    def _quantile_pair(self, coverage):
+        """Positions of the trained levels ``(1 -+ coverage) / 2``."""
+        wanted = ((1.0 - coverage) / 2, (1.0 + coverage) / 2)
+        found = [level_index(self.quantiles_, q) for q in wanted]
+        if None in found:
+            raise ValueError(
+                f"{type(self).__name__} was trained for quantiles {self.quantiles_}; a "
+                f"central interval with coverage={coverage:g} needs the levels "
+                f"{wanted[0]:g} and {wanted[1]:g}. Fit it with those levels in "
+                "quantiles=..., or with quantiles=None and conformal=True for "
+                "intervals of any coverage.")
+        return found
+
+    def _check_has_intervals(self):
+        check_is_fitted(self)
+        if self.quantiles_ is None and not self.conformal:
+            raise ValueError(
+                f"{type(self).__name__} gives no intervals or quantiles: it was fitted "
+                "with quantiles=None and conformal=False. Set conformal=True "
+                "(split-conformal intervals around the point forecast, for any model) "
+                "or quantiles=(0.05, 0.5, 0.95) (a quantile head), and fit again.")
 
     def _predict_inputs(self, X):
         """Check a fitted model's input; return it in model units, with target stats."""
@@ -475,11 +614,16 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------- internals
 
     def _start_fit(self, X, y):
-        """The setup ``fit`` and a first ``partial_fit`` share; returns model-unit data."""
+        """The setup ``fit`` and a first ``partial_fit`` share.
+
+        Returns the training rows in model units and the held-out calibration
+        rows (validated, not yet encoded; ``None`` without ``conformal``).
+        """
         X, y = self._validate_fit(X, y)
+        X, y, calibration = self._split_calibration(X, y)
         self._prepare_fit(X, y)
         X, stats = self._model_inputs(X, fit=True)
-        return X, self._encode_target(y, stats, fit=True)
+        return X, self._encode_target(y, stats, fit=True), calibration
 
     def _continue_fit(self, X, y):
         """Check a later ``partial_fit``'s data against the first; return model units."""
@@ -493,16 +637,38 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
                 f"started with {self._y_scaler.n_features_in_}. Pass targets "
                 "with the same columns, or call fit to start over."
             )
+        X, y, calibration = self._split_calibration(X, y)
         X, stats = self._model_inputs(X)
-        return X, self._encode_target(y, stats)
+        return X, self._encode_target(y, stats), calibration
 
-    def _finish_fit(self):
-        """Run the ``_after_fit`` hook, then expose the training history."""
+    def _finish_fit(self, calibration=None):
+        """Run the ``_after_fit`` hook, calibrate, then expose the training history."""
         self._after_fit()
+        if calibration is not None:
+            X, stats = self._model_inputs(calibration[0])
+            self._calibration_targets = self._encode_target(calibration[1], stats)
+            self._calibration_outputs = self._forward(X)
+            self.n_calibration_samples_ = len(X)
         self.history_ = self.net_.history
         self.loss_curve_ = list(self.history_[:, "train_loss"])
         self.n_iter_ = len(self.history_)
         return self
+
+    def _split_calibration(self, X, y):
+        """With ``conformal``: leading rows train, the last ``calibration_fraction`` calibrate."""
+        if not self.conformal:
+            return X, y, None
+        n = len(X)
+        n_calibration = int(np.floor(self.calibration_fraction * n))
+        if n_calibration < 1 or n_calibration >= n:
+            raise ValueError(
+                f"{type(self).__name__}: conformal=True holds out the last "
+                f"calibration_fraction={self.calibration_fraction} of the {n} rows, which "
+                f"leaves {n_calibration} calibration row(s) and {n - n_calibration} "
+                "training row(s); both need at least one. Pass more rows or change "
+                "calibration_fraction.")
+        cut = n - n_calibration
+        return X[:cut], y[:cut], (X[cut:], y[cut:])
 
     def _validate_fit(self, X, y):
         """Check parameters and data; record the target's shape; draw the seed."""
@@ -512,6 +678,7 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
         X, y = check_sequences(self, X, y, reset=True, max_ndim=self._max_ndim,
                                y_required=True)
         y = check_target(y)
+        self.quantiles_ = None if self.quantiles is None else training_levels(self.quantiles)
         self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         return X, y
 
@@ -609,10 +776,19 @@ class SequenceRegressor(RegressorMixin, BaseEstimator):
             yield
 
     def _make_net(self, input_shape, n_outputs):
+        """The skorch net around the variant's module (under a quantile head if asked)."""
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        if self.quantiles_ is None:
+            module = self._build_module(tuple(input_shape), n_outputs)
+            criterion = {"criterion": torch.nn.MSELoss}
+        else:
+            levels = self.quantiles_
+            module = QuantileHead(self._build_module(tuple(input_shape), n_outputs * len(levels)),
+                                  len(levels), levels.index(0.5))
+            criterion = {"criterion": PinballLoss, "criterion__quantiles": levels}
         return NeuralNetRegressor(
-            module=self._build_module(tuple(input_shape), n_outputs),
-            criterion=torch.nn.MSELoss,
+            module=module,
+            **criterion,
             optimizer=optimizer,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,

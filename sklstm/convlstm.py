@@ -104,11 +104,14 @@ class ConvLSTMRegressor(SequenceRegressor):
         hidden = [hidden] * self.num_layers if isinstance(hidden, numbers.Integral) \
             else list(hidden)
         frame_channels = None
+        levels = 1                      # values per target pixel (quantile levels)
         if frame_shape is not None:
             frame_channels = 1 if len(frame_shape) == 2 else frame_shape[0]
+            levels = n_outputs // int(np.prod(frame_shape))
         return ConvLSTMNet(channels, (height, width), hidden, n_outputs,
                            kernel_size=self.kernel_size, peephole=self.peephole,
-                           frame_channels=frame_channels, dropout=self.dropout)
+                           frame_channels=frame_channels, dropout=self.dropout,
+                           values_per_pixel=levels)
 
     def _prepare_fit(self, X, y):
         """A frame target must lie on the input grid."""

@@ -114,18 +114,26 @@ class _PredictGraph(nn.Module):
     Inputs: x
         Raw windows ``(N, *sequence_shape)``, float32.
 
-    Outputs: y
-        Predictions ``(N, *prediction_shape)`` in target units, float32.
+    Outputs: y[, y_quantiles][, y_interval]
+        Predictions ``(N, *prediction_shape)`` in target units, float32; for
+        a model with a quantile head also its quantiles
+        ``(N, *prediction_shape, n_quantiles)``; with an interval plan
+        (``interval=(low, high, margin)``, see
+        ``SequenceRegressor._interval_plan``) also the interval
+        ``(N, *prediction_shape, 2)``.
     """
 
     def __init__(self, module, *, model_shape, prediction_shape, x_loc, x_scale, y_mean,
-                 y_scale, window_norm, target_channel):
+                 y_scale, window_norm, target_channel, median_index=None,
+                 with_quantiles=False, interval=None):
         super().__init__()
         self.module = module
         self.model_shape = tuple(int(s) for s in model_shape)
         self.prediction_shape = tuple(int(s) for s in prediction_shape)
         self.window_norm = window_norm
         self.target_channel = target_channel
+        self.median_index = median_index
+        self.with_quantiles = with_quantiles
         channels = (1, 1, len(x_loc)) + (1,) * (len(self.model_shape) - 2)
         self.register_buffer("x_loc", torch.as_tensor(x_loc, dtype=torch.float64)
                              .reshape(channels))
@@ -133,6 +141,11 @@ class _PredictGraph(nn.Module):
                              .reshape(channels))
         self.register_buffer("y_mean", torch.as_tensor(y_mean, dtype=torch.float64))
         self.register_buffer("y_scale", torch.as_tensor(y_scale, dtype=torch.float64))
+        self.interval = interval is not None
+        if interval is not None:
+            low, high, margin = interval
+            self.low, self.high = low, high
+            self.register_buffer("margin", torch.as_tensor(margin, dtype=torch.float64))
 
     def forward(self, x):
         x = x.reshape((-1,) + self.model_shape)                   # (N, T, C, ...)
@@ -149,11 +162,27 @@ class _PredictGraph(nn.Module):
                                 scale[:, self.target_channel:self.target_channel + 1])
         # training channel standardisation, in float64 as in predict
         x = ((x.double() - self.x_loc) / self.x_scale).float()
-        y = self.module(x).double() * self.y_scale + self.y_mean  # (N, n_outputs)
-        if target_stats is not None:
-            loc, scale = target_stats                             # (N, 1) each
-            y = y * scale + loc
-        return y.float().reshape((-1,) + self.prediction_shape)
+        raw = self.module(x).double()                 # (N, n_outputs[, n_quantiles])
+
+        def decode(y):                                # (N, n_outputs) model units
+            y = y * self.y_scale + self.y_mean
+            if target_stats is not None:
+                loc, scale = target_stats                         # (N, 1) each
+                y = y * scale + loc
+            return y.float().reshape((-1,) + self.prediction_shape)
+
+        outputs = [decode(raw if self.median_index is None
+                          else raw[..., self.median_index])]
+        if self.with_quantiles:
+            outputs.append(torch.stack([decode(raw[..., k]) for k in range(raw.shape[-1])],
+                                       dim=-1))
+        if self.interval:
+            lower = raw if self.low is None else raw[..., self.low]
+            upper = raw if self.high is None else raw[..., self.high]
+            margin = torch.maximum(self.margin, (lower - upper) / 2)
+            outputs.append(torch.stack([decode(lower - margin), decode(upper + margin)],
+                                       dim=-1))
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
 
 # --------------------------------------------------------------------------
@@ -162,7 +191,7 @@ class _PredictGraph(nn.Module):
 
 
 def to_onnx(estimator, path, *, opset=None, dynamic_batch=True, batch_size=None,
-            dynamo=False, input_name="X", output_name="y"):
+            dynamo=False, input_name="X", output_name="y", coverage=None):
     """Export a fitted sklstm regressor, with its scaling, to an ONNX model.
 
     The graph reads raw float32 windows, exactly what ``estimator.predict``
@@ -200,7 +229,13 @@ def to_onnx(estimator, path, *, opset=None, dynamic_batch=True, batch_size=None,
         deprecated it, so ``dynamo=True`` is the way forward where it is
         removed. Both give the same predictions.
     input_name, output_name : str, default="X", "y"
-        Names of the graph's input and output.
+        Names of the graph's input and (point forecast) output.
+    coverage : float in (0, 1), optional
+        Also output the central prediction interval with this nominal
+        coverage, as ``estimator.predict_interval(X, coverage)`` gives it
+        (the conformal margin or the quantile pair is fixed in the graph),
+        named ``output_name + "_interval"``. The estimator must give
+        intervals (``conformal=True`` or a matching ``quantiles``).
 
     Returns
     -------
@@ -212,7 +247,12 @@ def to_onnx(estimator, path, *, opset=None, dynamic_batch=True, batch_size=None,
         shape ``predict`` returns, ``(batch,)`` for a model fitted on a 1-D
         ``y``, ``(batch, n_outputs)`` for a 2-D ``y``, and frames
         ``(batch, [channels,] height, width)`` for a ConvLSTM fitted on frame
-        targets.
+        targets. A model fitted with ``quantiles`` (and not ``conformal``)
+        has a second output,
+        ``output_name + "_quantiles"``, what ``predict_quantiles`` returns
+        (``quantiles_`` on the last axis); with ``coverage``, the interval
+        ``output_name + "_interval"`` comes last, lower and upper bound on
+        its last axis.
 
     Raises
     ------
@@ -279,18 +319,25 @@ def to_onnx(estimator, path, *, opset=None, dynamic_batch=True, batch_size=None,
     opset = DEFAULT_OPSET if opset is None else opset
     batch = _check_options(opset, dynamic_batch, batch_size, dynamo, input_name,
                            output_name, path)
+    if coverage is not None:
+        check_args("to_onnx", coverage=(coverage, Interval(float, 0, 1, closed="neither")))
     onnx = _import_onnx(dynamo)
 
-    graph = _predict_graph(estimator)
+    graph = _predict_graph(estimator, coverage)
+    output_names = [output_name]
+    if _exports_quantiles(estimator):
+        output_names.append(f"{output_name}_quantiles")
+    if coverage is not None:
+        output_names.append(f"{output_name}_interval")
     sequence_shape = tuple(int(s) for s in estimator._sequence_shape)
     example = torch.zeros((batch,) + sequence_shape, dtype=torch.float32)
     with torch.no_grad(), _quiet(_DYNAMO_NOISE if dynamo else _TORCHSCRIPT_NOISE):
         if dynamo:
             model = _export_dynamo(graph, example, opset, dynamic_batch, input_name,
-                                   output_name)
+                                   output_names)
         else:
             model = _export_torchscript(onnx, graph, example, opset, dynamic_batch,
-                                        input_name, output_name)
+                                        input_name, output_names)
 
     batch_text = "batch" if dynamic_batch else str(batch)
     onnx.helper.set_model_props(model, {
@@ -298,6 +345,8 @@ def to_onnx(estimator, path, *, opset=None, dynamic_batch=True, batch_size=None,
         "sklstm.version": _sklstm_version(),
         "sklstm.input_shape": f"({batch_text}, {', '.join(map(str, sequence_shape))})",
         "sklstm.window_norm": str(estimator.window_norm_),
+        "sklstm.quantiles": str(estimator.quantiles_),
+        "sklstm.coverage": str(coverage),
     })
     onnx.checker.check_model(model)
     if path is not None:
@@ -387,45 +436,65 @@ def _import_onnx(dynamo):
     return onnx
 
 
-def _predict_graph(estimator):
+def _predict_graph(estimator, coverage=None):
     """Wrap a copy of the fitted module with ``predict``'s pre- and post-processing.
 
     The layouts are read off the estimator's own methods (``_model_inputs`` for
     the network's input layout, ``predict`` for the output shape), then the
-    wrapped computation is checked against ``predict`` on random windows.
+    wrapped computation is checked against ``predict`` (and
+    ``predict_quantiles``, ``predict_interval``) on random windows.
     """
     sequence_shape = tuple(int(s) for s in estimator._sequence_shape)
     probe = np.random.RandomState(0).normal(size=(3,) + sequence_shape).astype(np.float32)
     model_inputs, _ = estimator._model_inputs(probe)
-    expected = np.asarray(estimator.predict(probe), dtype=np.float64)
+    expected = [np.asarray(estimator.predict(probe), dtype=np.float64)]
+    levels = estimator.quantiles_
+    if _exports_quantiles(estimator):
+        expected.append(estimator.predict_quantiles(probe))
+    if coverage is not None:
+        expected.append(estimator.predict_interval(probe, coverage=coverage))
     scaler = estimator._y_scaler
     graph = _PredictGraph(
         _traceable_module(estimator),
         model_shape=model_inputs.shape[1:],
-        prediction_shape=expected.shape[1:],
+        prediction_shape=expected[0].shape[1:],
         x_loc=estimator._x_loc,
         x_scale=estimator._x_scale,
         y_mean=scaler.mean_,
         y_scale=scaler.scale_,
         window_norm=estimator.window_norm_,
         target_channel=estimator.target_channel,
+        median_index=None if levels is None else levels.index(0.5),
+        with_quantiles=_exports_quantiles(estimator),
+        interval=None if coverage is None else estimator._interval_plan(coverage),
     ).eval()
     with torch.no_grad():
-        got = graph(torch.from_numpy(probe)).numpy().astype(np.float64)
-    tolerance = 1e-4 * max(1.0, float(np.abs(expected).max()))
-    if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-4,
-                                                      atol=tolerance):
-        difference = (np.abs(got - expected).max() if got.shape == expected.shape
-                      else f"shape {got.shape} vs {expected.shape}")
-        raise ValueError(
-            f"{type(estimator).__name__} cannot be exported faithfully: rebuilding its "
-            "predict in torch (input layout, window_norm, target scaling) gives "
-            f"different predictions (max difference {difference}). to_onnx supports "
-            "regressors that prepare inputs and decode targets as SequenceRegressor "
-            "does; a subclass that overrides predict, _model_inputs or _decode_target "
-            "otherwise needs its own exporter."
-        )
+        got = graph(torch.from_numpy(probe))
+    got = [t.numpy().astype(np.float64) for t in (got if isinstance(got, tuple) else (got,))]
+    for g, e in zip(got, expected):
+        tolerance = 1e-4 * max(1.0, float(np.abs(e[np.isfinite(e)]).max(initial=0.0)))
+        if g.shape != e.shape or not np.allclose(g, e, rtol=1e-4, atol=tolerance):
+            difference = (np.abs(g - e).max() if g.shape == e.shape
+                          else f"shape {g.shape} vs {e.shape}")
+            raise ValueError(
+                f"{type(estimator).__name__} cannot be exported faithfully: rebuilding "
+                "its predict in torch (input layout, window_norm, target scaling) gives "
+                f"different predictions (max difference {difference}). to_onnx supports "
+                "regressors that prepare inputs and decode targets as SequenceRegressor "
+                "does; a subclass that overrides predict, _model_inputs or "
+                "_decode_target otherwise needs its own exporter."
+            )
     return graph
+
+
+def _exports_quantiles(estimator):
+    """Whether the graph outputs the trained quantiles (``predict_quantiles``).
+
+    With ``conformal=True`` ``predict_quantiles`` gives calibrated levels, a
+    different interval per level; the graph then outputs the interval for
+    the ``coverage`` asked for instead.
+    """
+    return estimator.quantiles_ is not None and not estimator.conformal
 
 
 def _traceable_module(estimator):
@@ -442,20 +511,20 @@ def _traceable_module(estimator):
 
 
 def _export_torchscript(onnx, graph, example, opset, dynamic_batch, input_name,
-                        output_name):
+                        output_names):
     buffer = io.BytesIO()
-    dynamic_axes = ({input_name: {0: "batch"}, output_name: {0: "batch"}}
+    dynamic_axes = ({name: {0: "batch"} for name in [input_name, *output_names]}
                     if dynamic_batch else None)
     torch.onnx.export(graph, (example,), buffer, dynamo=False, opset_version=int(opset),
-                      input_names=[input_name], output_names=[output_name],
+                      input_names=[input_name], output_names=list(output_names),
                       dynamic_axes=dynamic_axes, do_constant_folding=True)
     return onnx.load_from_string(buffer.getvalue())
 
 
-def _export_dynamo(graph, example, opset, dynamic_batch, input_name, output_name):
+def _export_dynamo(graph, example, opset, dynamic_batch, input_name, output_names):
     dynamic_shapes = ({0: torch.export.Dim("batch")},) if dynamic_batch else None
     program = torch.onnx.export(graph, (example,), dynamo=True, opset_version=int(opset),
-                                input_names=[input_name], output_names=[output_name],
+                                input_names=[input_name], output_names=list(output_names),
                                 dynamic_shapes=dynamic_shapes, verbose=False)
     return program.model_proto
 

@@ -5,6 +5,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import Interval, Options
 from .base import SequenceRegressor
 from .nn import FusedRecurrentNet
+from .nn.quantile import head_body, map_body
 from .nn.quantized import WEIGHT_BITS, QATLSTMNet
 
 __all__ = ["QuantizedLSTMRegressor"]
@@ -53,8 +54,10 @@ class QuantizedLSTMRegressor(SequenceRegressor):
 
     Attributes
     ----------
-    quantized_module_ : sklstm.nn.quantized.IntegerLSTMNet
-        The integer model that ``predict`` runs.
+    quantized_module_ : sklstm.nn.quantized.IntegerLSTMNet or QuantileHead
+        The integer model that ``predict`` runs; with ``quantiles``, a
+        :class:`~sklstm.nn.quantile.QuantileHead` (which has no weights) over
+        it, so the quantile outputs come from the quantized head too.
     net_, history_, loss_curve_, n_iter_, n_features_in_
         As in :class:`~sklstm.base.SequenceRegressor`; ``net_.module_`` is the
         float training network (kept so that ``partial_fit`` can go on).
@@ -96,7 +99,8 @@ class QuantizedLSTMRegressor(SequenceRegressor):
 
     def _after_fit(self):
         """Convert the trained float network to the integer one ``predict`` runs."""
-        self.quantized_module_ = self.net_.module_.to_integer().eval()
+        self.quantized_module_ = map_body(self.net_.module_,
+                                          lambda net: net.to_integer()).eval()
 
     def _inference_module(self):
         return self.quantized_module_
@@ -121,7 +125,8 @@ class QuantizedLSTMRegressor(SequenceRegressor):
             :func:`~sklstm.nn.quantized.unpack_int` recovers the integers.
         """
         check_is_fitted(self)
-        return {k: v.detach().cpu().clone() for k, v in self.quantized_module_.state_dict().items()}
+        state = head_body(self.quantized_module_).state_dict()
+        return {k: v.detach().cpu().clone() for k, v in state.items()}
 
     def model_size(self):
         """Bytes of the integer model next to a float32 ``LSTMRegressor`` of the same shape.
@@ -137,7 +142,7 @@ class QuantizedLSTMRegressor(SequenceRegressor):
             ``weight_ratio`` = ``weight_bytes / fp32_weight_bytes``.
         """
         check_is_fitted(self)
-        m = self.quantized_module_
+        m = head_body(self.quantized_module_)
         fp32 = FusedRecurrentNet(m.input_size, m.hidden_size, m.output_size,
                                  num_layers=m.num_layers)
         params = dict(fp32.named_parameters())

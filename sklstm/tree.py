@@ -204,8 +204,9 @@ class TreeLSTMRegressor(SequenceRegressor):
         super()._prepare_fit(X, y)
 
     def _build_module(self, input_shape, n_outputs):
+        # n_outputs is horizon values (times quantile levels) per output node
         return TreeLSTMNet(
-            self.hierarchy_, self.hidden_size, self.horizon_,
+            self.hierarchy_, self.hidden_size, n_outputs // len(self._output_nodes),
             output_nodes=self._output_nodes, cell=self.cell, direction=self.direction,
             num_layers=self.num_layers, dropout=self.dropout,
         )

@@ -164,12 +164,17 @@ class ConvLSTMNet(nn.Module):
     dropout : float, default=0.0
         Elementwise dropout on the hidden frames between stacked layers and
         on the last hidden state before the head (training mode only).
+    values_per_pixel : int, default=1
+        With ``frame_channels``: values predicted for each pixel of the frame
+        (the levels of a quantile head), innermost in the output, so column
+        ``p * values_per_pixel + k`` is pixel ``p``'s value ``k``.
 
     Inputs: x
         ``(N, T, C, H, W)``.
 
     Outputs: y
-        ``(N, output_size)`` or ``(N, frame_channels * H * W)``.
+        ``(N, output_size)`` or
+        ``(N, frame_channels * H * W * values_per_pixel)``.
 
     Examples
     --------
@@ -180,14 +185,14 @@ class ConvLSTMNet(nn.Module):
     """
 
     def __init__(self, in_channels, grid, hidden_channels, output_size, *, kernel_size=3,
-                 peephole=True, frame_channels=None, dropout=0.0):
+                 peephole=True, frame_channels=None, dropout=0.0, values_per_pixel=1):
         super().__init__()
         check_sizes(in_channels=in_channels)
         _check_conv_args(kernel_size, grid)
         if frame_channels is None:
             check_sizes(output_size=output_size)
         else:
-            check_sizes(frame_channels=frame_channels)
+            check_sizes(frame_channels=frame_channels, values_per_pixel=values_per_pixel)
         check_dropout(dropout)
         grid = tuple(int(g) for g in grid)
         self.stack = RecurrentStack(
@@ -199,7 +204,9 @@ class ConvLSTMNet(nn.Module):
             self.head = nn.Sequential(nn.Flatten(), nn.Linear(top * grid[0] * grid[1],
                                                               output_size))
         else:
-            self.head = nn.Sequential(nn.Conv2d(top, frame_channels, 1), nn.Flatten())
+            self.head = nn.Sequential(
+                nn.Conv2d(top, frame_channels * values_per_pixel, 1), nn.Flatten())
+        self.values_per_pixel = values_per_pixel
 
     @property
     def cells(self):
@@ -207,5 +214,10 @@ class ConvLSTMNet(nn.Module):
         return [directions[0].cell for directions in self.stack.layers]
 
     def forward(self, x):
-        h = self.stack(x)                                         # (N, T, C_h, H, W)
-        return self.head(self.dropout(h[:, -1]))                  # (N, outputs)
+        h = self.dropout(self.stack(x)[:, -1])                    # (N, C_h, H, W)
+        k = self.values_per_pixel
+        if k == 1:
+            return self.head(h)                                   # (N, outputs)
+        y = self.head[0](h)                                       # (N, C k, H, W)
+        y = y.reshape(y.shape[0], -1, k, y.shape[-2], y.shape[-1])
+        return y.permute(0, 1, 3, 4, 2).flatten(1)                # (N, C H W k)
