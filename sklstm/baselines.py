@@ -18,7 +18,14 @@ against it.
 - :class:`RidgeLagsRegressor`: ridge regression on the window's lags, the
   cheapest learned model, and often a strong one.
 
-The first three are not fitted to the data: ``fit`` only records the shapes.
+Every baseline also gives interval and quantile forecasts
+(``predict_interval``, ``predict_quantiles``, ``predict(X, coverage=...)``):
+the point forecast plus the empirical quantiles of its own in-sample
+residuals, per output (horizon step), as skforecast's in-sample residual
+intervals do. So an interval model has a baseline to beat too.
+
+The first three are not fitted to the data: ``fit`` only records the shapes
+(and the in-sample residuals).
 They also take frames, ``X`` of shape ``(n_samples, n_timesteps, height,
 width)`` or ``(n_samples, n_timesteps, channels, height, width)`` with a frame
 target of one input frame's shape (what :class:`~sklstm.ConvLSTMRegressor`
@@ -34,6 +41,7 @@ from sklearn.linear_model import RidgeCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from ._intervals import IntervalMixin
 from ._validation import (
     Interval,
     Options,
@@ -52,7 +60,7 @@ __all__ = [
 ]
 
 
-class _WindowBaseline(RegressorMixin, BaseEstimator):
+class _WindowBaseline(IntervalMixin, RegressorMixin, BaseEstimator):
     """Shared ``fit``/``predict`` of the baselines: validation and shapes.
 
     A subclass implements ``_fit_windows(X, y)`` (optional) and
@@ -62,6 +70,11 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
     shape ``(n_samples, n_outputs_)``. With ``_takes_frames``, frames
     ``(n, T, [C,] H, W)`` with a frame target arrive as ``(n, T, C * H * W)``,
     one channel per pixel, and every pixel is a series of its own.
+
+    ``fit`` keeps the in-sample residuals, ``residuals_`` of shape
+    ``(n_samples, n_outputs)``; a forecast's quantile at level ``q`` is the
+    point forecast plus the ``q``-quantile of its output's residuals
+    (linear interpolation between order statistics, numpy's default).
     """
 
     _parameter_constraints = {
@@ -101,27 +114,28 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
         self._check_windows(X.shape)
         self.n_outputs_ = y.shape[1]
         self._fit_windows(X, y)
+        self.residuals_ = y - self._predict_windows(X)
         return self
 
-    def predict(self, X):
-        """Forecast the next ``n_outputs_`` values after each window.
+    # IntervalMixin turns these into predict, predict_interval and
+    # predict_quantiles (flat targets, (n_samples, n_outputs)).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
-            Windows shaped as in ``fit``.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions in the shape ``y`` had in ``fit`` (frames for a frame
-            target).
-        """
+    def _point(self, X):
         check_is_fitted(self)
         X, _ = check_sequences(self, X, reset=False, dtype=None,
                                max_ndim=5 if self._takes_frames else 3)
-        y_pred = self._predict_windows(self._as_windows(X))
-        return y_pred.reshape((len(y_pred),) + self._target_shape)
+        return self._predict_windows(self._as_windows(X))
+
+    def _point_and_bounds(self, X, coverage):
+        y_pred = self._point(X)
+        low, high = np.quantile(self.residuals_, [(1 - coverage) / 2, (1 + coverage) / 2],
+                                axis=0)
+        return y_pred, y_pred + low, y_pred + high
+
+    def _quantile_values(self, X, levels):
+        y_pred = self._point(X)
+        offsets = np.quantile(self.residuals_, levels, axis=0)       # (n_levels, n_outputs)
+        return y_pred[:, :, np.newaxis] + offsets.T
 
     def _fit_windows(self, X, y):
         """Hook: learn from windows ``X`` and 2-D targets ``y`` (nothing by default)."""

@@ -60,6 +60,14 @@ def _positive_float(text):
     return value
 
 
+def _open_unit_float(text):
+    value = _positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a coverage strictly between 0 and 1 (0.8 for 80%), got {text}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """Argument parser whose errors, in any subcommand, read ``sklstm: error: ...``."""
 
@@ -147,8 +155,15 @@ def build_parser():
         help="torch CPU threads while training; the small default models train "
              "fastest on one (default: %(default)s)")
     cmp.add_argument(
+        "--coverage", type=_open_unit_float, metavar="C",
+        help="also forecast central intervals of nominal coverage C in (0, 1): "
+             "split-conformal for the variants, in-sample residual quantiles for the "
+             "baselines; adds the empirical coverage, mean width and Winkler score "
+             "of each model")
+    cmp.add_argument(
         "--plot", metavar="OUT.png",
-        help="save a plot of the last fold's 1-step-ahead forecasts")
+        help="save a plot of the last fold's 1-step-ahead forecasts (with "
+             "--coverage, the variants' interval bands)")
     cmp.set_defaults(handler=_compare)
     return parser
 
@@ -206,7 +221,7 @@ def _compare(args):
         results, last_fold = compare.cross_validate_models(
             X, y, variants=variants, cv=args.cv, season=season, window=window,
             random_state=args.random_state, max_epochs=args.max_epochs, lr=args.lr,
-            window_norm=window_norm, log=_log)
+            window_norm=window_norm, coverage=args.coverage, log=_log)
     finally:
         torch.set_num_threads(threads)
     _log(f"done in {time.perf_counter() - start:.1f} s")

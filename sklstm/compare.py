@@ -15,6 +15,12 @@ Every model, recurrent or baseline, is a ``Pipeline`` of a
 and MAE averaged over the horizon steps. The baselines are the estimators of
 :mod:`sklstm.baselines`: the last value, the seasonal naive forecast (when
 the data has a season), the window mean, and ridge regression on the lags.
+
+With ``coverage``, every model also forecasts a central interval: the
+recurrent variants are split-conformal (``conformal=True``, calibrated on
+the last fifth of each training fold), the baselines add the empirical
+quantiles of their in-sample residuals; the leaderboard then reports each
+model's empirical coverage, mean width and Winkler score.
 """
 
 import os
@@ -35,6 +41,7 @@ from .baselines import (
     WindowMeanRegressor,
 )
 from .datasets import DATASETS, load_series
+from .metrics import interval_coverage, interval_width, winkler_score
 from .registry import VARIANTS
 from .windowing import Windower, forecast_xy
 
@@ -210,7 +217,7 @@ def default_window(season):
 
 
 def make_pipeline(variant, *, window, random_state, max_epochs, lr=None,
-                  window_norm="last"):
+                  window_norm="last", conformal=False):
     """Build the pipeline scored for one recurrent variant.
 
     A :class:`~sklstm.Windower` feeds the regressor. The forecast column is
@@ -233,13 +240,15 @@ def make_pipeline(variant, *, window, random_state, max_epochs, lr=None,
         Learning rate; the regressor's default when None.
     window_norm : {"last", "mean", "standard"} or None, default="last"
         Per-window normalisation of the regressor; None scales globally.
+    conformal : bool, default=False
+        Split-conformal intervals (the regressor's ``conformal``).
 
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
     """
     params = {"random_state": random_state, "max_epochs": max_epochs,
-              "window_norm": window_norm, "target_channel": 0}
+              "window_norm": window_norm, "target_channel": 0, "conformal": conformal}
     if lr is not None:
         params["lr"] = lr
     steps = [("win", Windower(window=window)), ("m", VARIANTS[variant](**params))]
@@ -290,7 +299,8 @@ def _scores(y_true, y_pred):
 
 
 def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_state=0,
-                          max_epochs=100, lr=None, window_norm="last", log=None):
+                          max_epochs=100, lr=None, window_norm="last", coverage=None,
+                          log=None):
     """Score the variants and the baselines on the same time-series folds.
 
     Parameters
@@ -315,17 +325,23 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
         Learning rate; the regressors' default when None.
     window_norm : {"last", "mean", "standard"} or None, default="last"
         Per-window normalisation of every variant (see :func:`make_pipeline`).
+    coverage : float in (0, 1), optional
+        Also score central intervals of this nominal coverage: the variants
+        become split-conformal (``conformal=True``), the baselines use their
+        in-sample residuals.
     log : callable, optional
         Called with one progress line per (variant, fold).
 
     Returns
     -------
     results : dict
-        Model name -> dict with per-fold lists ``rmse``, ``mae``, ``fit_s``;
-        the variants first, then the baselines of :func:`baseline_pipelines`.
+        Model name -> dict with per-fold lists ``rmse``, ``mae``, ``fit_s``
+        (and with ``coverage``: ``coverage``, ``width``, ``winkler``); the
+        variants first, then the baselines of :func:`baseline_pipelines`.
     last_fold : dict
-        ``rows`` (test row indices of the last fold) and ``pred`` (model name
-        -> predictions of shape ``(len(rows), horizon)``).
+        ``rows`` (test row indices of the last fold), ``pred`` (model name
+        -> predictions of shape ``(len(rows), horizon)``) and, with
+        ``coverage``, ``interval`` (model name -> ``(len(rows), horizon, 2)``).
 
     Raises
     ------
@@ -344,20 +360,34 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
         )
     templates = {
         name: make_pipeline(name, window=window, random_state=random_state,
-                            max_epochs=max_epochs, lr=lr, window_norm=window_norm)
+                            max_epochs=max_epochs, lr=lr, window_norm=window_norm,
+                            conformal=coverage is not None)
         for name in variants
     }
     templates.update(baseline_pipelines(window=window, season=season))
 
     results = {}
     last_fold = {"rows": folds[-1][1], "pred": {}}
+    if coverage is not None:
+        last_fold["interval"] = {}
     for name, template in templates.items():
         results[name] = {"rmse": [], "mae": [], "fit_s": []}
+        if coverage is not None:
+            results[name].update(coverage=[], width=[], winkler=[])
         for i, (train, test) in enumerate(folds, start=1):
             start = time.perf_counter()
             model = clone(template).fit(X[train], y[train])
             fit_s = time.perf_counter() - start
-            y_pred = model.predict(X[test]).reshape(len(test), horizon)
+            if coverage is None:
+                y_pred = model.predict(X[test]).reshape(len(test), horizon)
+            else:
+                y_pred, y_interval = model.predict(X[test], coverage=coverage)
+                y_pred = y_pred.reshape(len(test), horizon)
+                y_interval = y_interval.reshape(len(test), horizon, 2)
+                results[name]["coverage"].append(interval_coverage(y[test], y_interval))
+                results[name]["width"].append(interval_width(y_interval))
+                results[name]["winkler"].append(
+                    winkler_score(y[test], y_interval, coverage=coverage))
             rmse, mae = _scores(y[test], y_pred)
             results[name]["rmse"].append(rmse)
             results[name]["mae"].append(mae)
@@ -366,6 +396,8 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
                 elapsed = time.perf_counter() - start
                 log(f"[{name}] fold {i}/{cv}  rmse {rmse:.4g}  ({elapsed:.1f} s)")
         last_fold["pred"][name] = y_pred
+        if coverage is not None:
+            last_fold["interval"][name] = y_interval
     return results, last_fold
 
 
@@ -388,7 +420,9 @@ def leaderboard(results):
     table : pandas.DataFrame
         Columns ``model, rmse_mean, rmse_std, mae_mean, mae_std, fit_s``
         (standard deviations over folds, ``ddof=0``; ``fit_s`` is the mean
-        fit time per fold in seconds), best model first.
+        fit time per fold in seconds), best model first; with interval
+        scores also ``coverage``, ``width`` and ``winkler`` (means over
+        folds).
 
     Examples
     --------
@@ -405,6 +439,7 @@ def leaderboard(results):
         "mae_mean": np.mean(s["mae"]),
         "mae_std": np.std(s["mae"]),
         "fit_s": np.mean(s["fit_s"]),
+        **{key: np.mean(s[key]) for key in ("coverage", "width", "winkler") if key in s},
     } for name, s in results.items()]
     table = pd.DataFrame(rows)
     return table.sort_values("rmse_mean", kind="stable").reset_index(drop=True)
@@ -431,6 +466,12 @@ def format_leaderboard(table):
     score = f"{{:.{digits}f}}".format
     formatters = {col: score for col in ["rmse_mean", "rmse_std", "mae_mean", "mae_std"]}
     formatters["fit_s"] = "{:.2f}".format
+    if "coverage" in table:
+        formatters["coverage"] = "{:.3f}".format
+        scale = table["width"].abs().min()
+        wide = 3 if not np.isfinite(scale) or scale <= 0 else int(
+            np.clip(3 - np.floor(np.log10(scale)), 0, 8))
+        formatters["width"] = formatters["winkler"] = f"{{:.{wide}f}}".format
     # to_string right-aligns text; padding names and header to one width
     # left-aligns the model column.
     width = max(len("model"), *(len(name) for name in table["model"]))
@@ -457,7 +498,8 @@ def plot_last_fold(path, index, y, last_fold, title=""):
     y : ndarray of shape (n_rows, horizon)
         Targets from :func:`~sklstm.forecast_xy`.
     last_fold : dict
-        As returned by :func:`cross_validate_models`.
+        As returned by :func:`cross_validate_models`; with ``interval``, each
+        recurrent model's 1-step-ahead interval is drawn as a band.
     title : str, default=""
         Figure title.
 
@@ -480,7 +522,14 @@ def plot_last_fold(path, index, y, last_fold, title=""):
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.plot(x, y[rows, 0], color="black", linewidth=2, label="actual")
+    intervals = last_fold.get("interval", {})
     for name, pred in last_fold["pred"].items():
+        if name in VARIANTS and name in intervals:
+            band = intervals[name][:, 0]
+            line, = ax.plot(x, pred[:, 0], label=name, linewidth=1.2)
+            ax.fill_between(x, band[:, 0], band[:, 1], color=line.get_color(), alpha=0.15,
+                            linewidth=0, label=f"{name} interval")
+            continue
         style = {}                      # baselines in grey, recurrent models in colour
         if name == NAIVE:
             style = {"linestyle": "--", "color": "grey"}
