@@ -78,7 +78,7 @@ def _is_random_state(value):
 
 
 class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
-    """Base class of the sklstm sequence regressors.
+    r"""Base class of the sklstm sequence regressors.
 
     Holds plain hyperparameters; ``fit`` validates the data, standardises the
     target, seeds torch from ``random_state`` (without touching the global RNG)
@@ -145,15 +145,31 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         them with :meth:`predict_quantiles`; central intervals with
         :meth:`predict_interval` need the levels ``(1 - coverage) / 2`` and
         ``(1 + coverage) / 2``.
-    conformal : bool, default=False
+    conformal : {False, True, "scaled", "absolute"}, default=False
         Split-conformal calibration: train on the first
         ``1 - calibration_fraction`` of the rows and compute conformity
         scores, per output, on the last ``calibration_fraction`` (time order
-        is kept, never shuffled). The scores are absolute residuals, or the
-        CQR scores of Romano et al. (2019) when ``quantiles`` is set, in
-        model units (after ``window_norm`` and target scaling, which map the
-        bounds back as they map the point forecast). Gives every variant
-        intervals, even one trained with MSE.
+        is kept, never shuffled); the margin for coverage :math:`1 - \alpha`
+        is the :math:`\lceil (n + 1)(1 - \alpha) \rceil`-th smallest of the
+        :math:`n` scores. Gives every variant intervals, even one trained
+        with MSE. The scores, in model units (after ``window_norm`` and
+        target scaling, which map the bounds back as they map the point
+        forecast):
+
+        - with ``quantiles``: the CQR scores of Romano et al. (2019),
+          :math:`\max(\hat{q}_{lo} - y, y - \hat{q}_{hi})`;
+        - ``"absolute"``: absolute residuals :math:`|y - \hat{y}|`, an
+          interval of one width for every window;
+        - ``"scaled"`` (what ``True`` means): absolute residuals divided by
+          the standard deviation of the target channel over the window,
+          :math:`|y - \hat{y}| / \sigma_x`, so the interval is
+          :math:`\hat{y} \pm \hat{s}\, \sigma_x`, wide where the series
+          is volatile (normalized conformal prediction, Papadopoulos et al.
+          2008). Same guarantee, since :math:`\sigma_x` depends on the
+          input only; on series whose noise grows with their level it holds
+          coverage where ``"absolute"`` does not (see the intervals page of
+          the docs). Frame windows, and ``target_channel=None``, use
+          ``"absolute"``.
     calibration_fraction : float in (0, 1), default=0.2
         Share of the training rows, taken from the end, held out for
         calibration when ``conformal=True``.
@@ -289,7 +305,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         "target_channel": Interval(int, 0, allow_none=True),
         "quantiles": Options([None], extra=is_levels,
                              extra_text="a tuple of floats in (0, 1)"),
-        "conformal": Options([True, False]),
+        "conformal": Options([False, True, "scaled", "absolute"]),
         "calibration_fraction": Interval(float, 0.0, 1.0, closed="neither"),
         "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
         "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
@@ -481,17 +497,17 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
     # predict_quantiles; all work on flat targets (n_samples, n_outputs).
 
     def _point(self, X):
-        outputs, stats = self._model_outputs(X)
+        outputs, stats, _ = self._model_outputs(X)
         return self._decode_target(self._median(outputs), stats)
 
     def _point_and_bounds(self, X, coverage):
-        outputs, stats = self._model_outputs(X)
-        lower, upper = self._model_bounds(outputs, coverage)
+        outputs, stats, spread = self._model_outputs(X)
+        lower, upper = self._model_bounds(outputs, coverage, spread)
         return (self._decode_target(self._median(outputs), stats),
                 self._decode_target(lower, stats), self._decode_target(upper, stats))
 
     def _quantile_values(self, X, levels):
-        outputs, stats = self._model_outputs(X)
+        outputs, stats, spread = self._model_outputs(X)
         if not self.conformal:
             self._check_has_intervals()
             missing = [q for q in levels if level_index(self.quantiles_, q) is None]
@@ -507,7 +523,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                 if abs(q - 0.5) <= 1e-9:
                     columns.append(self._median(outputs))
                     continue
-                lower, upper = self._model_bounds(outputs, abs(1.0 - 2.0 * q))
+                lower, upper = self._model_bounds(outputs, abs(1.0 - 2.0 * q), spread)
                 columns.append(lower if q < 0.5 else upper)
         return np.stack([self._decode_target(c, stats) for c in columns], axis=-1)
 
@@ -517,9 +533,36 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         return self.quantiles_
 
     def _model_outputs(self, X):
-        """The module's outputs for ``X`` in model units, and the target's window stats."""
-        X, stats = self._predict_inputs(X)
-        return self._forward(X), stats
+        """The module's outputs for ``X`` in model units, the target's window
+        statistics, and the per-row scale of the conformity scores."""
+        check_is_fitted(self)
+        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim)
+        model_X, stats = self._model_inputs(X)
+        return self._forward(model_X), stats, self._score_scale(X)
+
+    def _score_scale(self, X):
+        """Per-row scale of the conformity scores, ``(n, 1)`` or ``(n, n_model_outputs)``.
+
+        With ``conformal="scaled"`` (or ``True``): the window spread of the
+        target (``_window_spread``), floored at ``_scale_floor``; else ones.
+        """
+        spread = self._window_spread(X) if self.conformal in (True, "scaled") else None
+        if spread is None:
+            return np.ones((len(X), 1))
+        floor = getattr(self, "_scale_floor", None)
+        return spread if floor is None else np.maximum(spread, floor)
+
+    def _window_spread(self, X):
+        """Hook: the target's spread over each window, ``(n, 1)``; ``None`` for "absolute".
+
+        The population standard deviation of channel ``target_channel`` of
+        ``X`` (validated, not yet normalised); ``None`` for frames or without
+        a target channel.
+        """
+        channel = self.target_channel
+        if channel is None or X.ndim != 3 or channel >= X.shape[2]:
+            return None
+        return X[:, :, channel].astype(np.float64).std(axis=1)[:, np.newaxis]
 
     def _median(self, outputs):
         """Model-unit point forecast ``(n, n_model_outputs)`` from the module's outputs."""
@@ -527,11 +570,12 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             return outputs
         return outputs[..., self.quantiles_.index(0.5)]
 
-    def _model_bounds(self, outputs, coverage):
+    def _model_bounds(self, outputs, coverage, spread):
         """Lower and upper bounds in model units, each ``(n, n_model_outputs)``."""
         low, high, margin = self._interval_plan(coverage)
         lower = outputs if low is None else outputs[..., low]
         upper = outputs if high is None else outputs[..., high]
+        margin = margin * spread if low is None else margin
         # a negative (CQR) margin shrinks the interval; never past its midpoint
         margin = np.maximum(margin, -(upper - lower) / 2)
         return lower - margin, upper + margin
@@ -542,7 +586,8 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         Returns ``(low, high, margin)``: the bounds are the quantile outputs
         at positions ``low`` and ``high`` (``None``: the point output, for a
         model without quantiles) widened by ``margin``, one value per model
-        output in model units. With ``conformal`` the margin is the conformal
+        output in model units (for the point output, times each row's
+        ``_score_scale``). With ``conformal`` the margin is the conformal
         quantile of the calibration scores (absolute residuals, or CQR scores
         for the quantile pair); without it, zero. :func:`sklstm.export.to_onnx`
         builds its interval output from the same plan.
@@ -551,8 +596,9 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         name = type(self).__name__
         cal, y = getattr(self, "_calibration_outputs", None), \
             getattr(self, "_calibration_targets", None)
-        if self.quantiles_ is None:                          # absolute residuals
-            return None, None, conformal_margin(np.abs(y - cal), coverage, name)
+        if self.quantiles_ is None:              # absolute residuals, maybe scaled
+            scores = np.abs(y - cal) / self._calibration_scale
+            return None, None, conformal_margin(scores, coverage, name)
         low, high = self._quantile_pair(coverage)
         if not self.conformal:
             return low, high, np.zeros(cal.shape[1] if cal is not None else 1)
@@ -645,9 +691,16 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         """Run the ``_after_fit`` hook, calibrate, then expose the training history."""
         self._after_fit()
         if calibration is not None:
-            X, stats = self._model_inputs(calibration[0])
-            self._calibration_targets = self._encode_target(calibration[1], stats)
-            self._calibration_outputs = self._forward(X)
+            X, y = calibration
+            self._scale_floor = None
+            spread = self._score_scale(X)
+            # a window whose target channel is flat must not get a zero width
+            median = float(np.median(spread))
+            self._scale_floor = 1e-3 * median if median > 0 else 1.0
+            self._calibration_scale = np.maximum(spread, self._scale_floor)
+            model_X, stats = self._model_inputs(X)
+            self._calibration_targets = self._encode_target(y, stats)
+            self._calibration_outputs = self._forward(model_X)
             self.n_calibration_samples_ = len(X)
         self.history_ = self.net_.history
         self.loss_curve_ = list(self.history_[:, "train_loss"])

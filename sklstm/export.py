@@ -125,7 +125,7 @@ class _PredictGraph(nn.Module):
 
     def __init__(self, module, *, model_shape, prediction_shape, x_loc, x_scale, y_mean,
                  y_scale, window_norm, target_channel, median_index=None,
-                 with_quantiles=False, interval=None):
+                 with_quantiles=False, interval=None, spread_channel=None, spread_floor=1.0):
         super().__init__()
         self.module = module
         self.model_shape = tuple(int(s) for s in model_shape)
@@ -142,12 +142,20 @@ class _PredictGraph(nn.Module):
         self.register_buffer("y_mean", torch.as_tensor(y_mean, dtype=torch.float64))
         self.register_buffer("y_scale", torch.as_tensor(y_scale, dtype=torch.float64))
         self.interval = interval is not None
+        self.spread_channel = spread_channel
+        self.spread_floor = float(spread_floor)
         if interval is not None:
             low, high, margin = interval
             self.low, self.high = low, high
             self.register_buffer("margin", torch.as_tensor(margin, dtype=torch.float64))
 
     def forward(self, x):
+        spread = None
+        if self.interval and self.spread_channel is not None:     # conformal="scaled"
+            window = x[:, :, self.spread_channel].double()                # (N, T)
+            centred = window - window.mean(dim=1, keepdim=True)
+            spread = torch.clamp((centred * centred).mean(dim=1, keepdim=True).sqrt(),
+                                 min=self.spread_floor)                   # (N, 1)
         x = x.reshape((-1,) + self.model_shape)                   # (N, T, C, ...)
         target_stats = None
         if self.window_norm is not None:
@@ -179,7 +187,8 @@ class _PredictGraph(nn.Module):
         if self.interval:
             lower = raw if self.low is None else raw[..., self.low]
             upper = raw if self.high is None else raw[..., self.high]
-            margin = torch.maximum(self.margin, (lower - upper) / 2)
+            margin = self.margin if spread is None else self.margin * spread
+            margin = torch.maximum(margin, (lower - upper) / 2)
             outputs.append(torch.stack([decode(lower - margin), decode(upper + margin)],
                                        dim=-1))
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
@@ -467,6 +476,7 @@ def _predict_graph(estimator, coverage=None):
         median_index=None if levels is None else levels.index(0.5),
         with_quantiles=_exports_quantiles(estimator),
         interval=None if coverage is None else estimator._interval_plan(coverage),
+        **_spread_rule(estimator, sequence_shape),
     ).eval()
     with torch.no_grad():
         got = graph(torch.from_numpy(probe))
@@ -485,6 +495,21 @@ def _predict_graph(estimator, coverage=None):
                 "_decode_target otherwise needs its own exporter."
             )
     return graph
+
+
+def _spread_rule(estimator, sequence_shape):
+    """Where the graph reads the per-window scale of scaled conformal scores."""
+    if _scaled_scores(estimator) and len(sequence_shape) == 2:
+        probe = np.zeros((1,) + tuple(sequence_shape), dtype=np.float32)
+        if estimator._window_spread(probe) is not None:
+            return {"spread_channel": estimator.target_channel,
+                    "spread_floor": estimator._scale_floor}
+    return {}
+
+
+def _scaled_scores(estimator):
+    """Whether intervals are point +- margin times the window spread."""
+    return estimator.quantiles_ is None and estimator.conformal in (True, "scaled")
 
 
 def _exports_quantiles(estimator):

@@ -244,6 +244,11 @@ class TreeLSTMRegressor(SequenceRegressor):
         nodes = np.einsum("il,nls->nis", h.S, leaves)                  # (n, V, horizon)
         return nodes.reshape(len(y), -1)
 
+    def _window_spread(self, X):
+        """Each model output's node: its channel's standard deviation over the window."""
+        nodes = self._column_nodes[self._model_columns]
+        return X.astype(np.float64).std(axis=1)[:, nodes]
+
     # ------------------------------------------------------------ internals
 
     @staticmethod
