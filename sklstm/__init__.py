@@ -17,6 +17,7 @@ from .convlstm import ConvLSTMRegressor
 from .hierarchy import Hierarchy
 from .persistence import load, save
 from .quantized import QuantizedLSTMRegressor
+from .reconciliation import ReconciledRegressor, reconcile
 from .regressors import (
     AttentionLSTMRegressor,
     BiLSTMRegressor,
@@ -56,4 +57,5 @@ __all__ = [
     "ConvLSTMRegressor",
     "QuantizedLSTMRegressor",
     "TreeLSTMRegressor",
+    "ReconciledRegressor", "reconcile",
 ]

@@ -28,7 +28,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-__all__ = ["Hierarchy"]
+__all__ = ["Hierarchy", "ReconciledRegressor", "reconcile"]
 
 
 def _fix(text):
@@ -475,3 +475,7 @@ class Hierarchy:
                 S[k, l] = 1.0
                 k = self.parents[k]
         return S
+
+
+# Reconciliation reads Hierarchy (defined above), so it is imported last.
+from .reconciliation import ReconciledRegressor, reconcile  # noqa: E402, F401

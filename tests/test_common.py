@@ -43,7 +43,7 @@ def test_every_public_estimator_is_checked():
     names = {type(est).__name__ for est in PUBLIC_ESTIMATORS}
     assert {"Windower", "LSTMRegressor", "GRURegressor", "BiLSTMRegressor",
             "StackedLSTMRegressor", "LastValueRegressor", "SeasonalNaiveRegressor",
-            "WindowMeanRegressor", "RidgeLagsRegressor"} <= names
+            "WindowMeanRegressor", "RidgeLagsRegressor", "ReconciledRegressor"} <= names
 
 
 @parametrize_with_checks(PUBLIC_ESTIMATORS, expected_failed_checks=expected_failed_checks)
