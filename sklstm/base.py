@@ -168,7 +168,9 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
           2008). Same guarantee, since :math:`\sigma_x` depends on the
           input only; on series whose noise grows with their level it holds
           coverage where ``"absolute"`` does not (see the intervals page of
-          the docs). Frame windows, and ``target_channel=None``, use
+          the docs). With ``window_norm="standard"`` model units already
+          divide by that deviation, so ``"scaled"`` and ``"absolute"``
+          coincide; frame windows and ``target_channel=None`` use
           ``"absolute"``.
     calibration_fraction : float in (0, 1), default=0.2
         Share of the training rows, taken from the end, held out for
@@ -545,12 +547,19 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
 
         With ``conformal="scaled"`` (or ``True``): the window spread of the
         target (``_window_spread``), floored at ``_scale_floor``; else ones.
+        With ``window_norm="standard"`` the model units already divide each
+        target by its window's standard deviation, so the scores are scaled
+        as they are.
         """
-        spread = self._window_spread(X) if self.conformal in (True, "scaled") else None
+        spread = self._window_spread(X) if self._scales_scores() else None
         if spread is None:
             return np.ones((len(X), 1))
         floor = getattr(self, "_scale_floor", None)
         return spread if floor is None else np.maximum(spread, floor)
+
+    def _scales_scores(self):
+        """Whether conformity scores are divided by ``_window_spread`` (``"scaled"``)."""
+        return self.conformal in (True, "scaled") and self.window_norm_ != "standard"
 
     def _window_spread(self, X):
         """Hook: the target's spread over each window, ``(n, 1)``; ``None`` for "absolute".
@@ -787,8 +796,8 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         return self._y_scaler.transform(y)
 
     def _decode_target(self, y, stats):
-        """Inverse of :meth:`_encode_target`."""
-        y = self._y_scaler.inverse_transform(y)
+        """Inverse of :meth:`_encode_target` (an infinite interval bound stays infinite)."""
+        y = y * self._y_scaler.scale_ + self._y_scaler.mean_
         return y if stats is None else from_window_units(y, *stats)
 
     def _check_target_channel(self, n_channels):

@@ -499,17 +499,13 @@ def _predict_graph(estimator, coverage=None):
 
 def _spread_rule(estimator, sequence_shape):
     """Where the graph reads the per-window scale of scaled conformal scores."""
-    if _scaled_scores(estimator) and len(sequence_shape) == 2:
+    if estimator.quantiles_ is None and estimator._scales_scores() \
+            and len(sequence_shape) == 2:
         probe = np.zeros((1,) + tuple(sequence_shape), dtype=np.float32)
         if estimator._window_spread(probe) is not None:
             return {"spread_channel": estimator.target_channel,
                     "spread_floor": estimator._scale_floor}
     return {}
-
-
-def _scaled_scores(estimator):
-    """Whether intervals are point +- margin times the window spread."""
-    return estimator.quantiles_ is None and estimator.conformal in (True, "scaled")
 
 
 def _exports_quantiles(estimator):
