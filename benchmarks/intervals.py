@@ -2,7 +2,7 @@
 
 Every model is the ``sklstm compare`` pipeline (a ``Windower`` and the
 regressor, ``window_norm="last"``, window of two seasons) scored on the same
-``TimeSeriesSplit`` folds:
+``TimeSeriesSplit`` folds, its test windows carrying their real history:
 
 - each recurrent variant with ``conformal=True`` (absolute-residual split
   conformal, calibrated on the last 20% of each training fold);
@@ -72,16 +72,15 @@ def run(data, horizon, coverages, variants, cv, seed, max_epochs):
             start = time.perf_counter()
             model = clone(template).fit(X[train], y[train])
             fit_s.append(time.perf_counter() - start)
+            windows = model[:-1].transform(X)[test]      # test windows with real history
             for c in coverages:
-                interval = model[-1].predict_interval(model[:-1].transform(X[test]),
-                                                      coverage=c)
+                interval = model[-1].predict_interval(windows, coverage=c)
                 interval = interval.reshape(len(test), horizon, 2)
                 cells[c]["coverage"].append(interval_coverage(y[test], interval))
                 cells[c]["width"].append(interval_width(interval))
                 cells[c]["winkler"].append(winkler_score(y[test], interval, coverage=c))
             if name != "lstm cqr" and name not in variants:
-                q = model[-1].predict_quantiles(model[:-1].transform(X[test]),
-                                                quantiles=SHARPNESS_LEVELS)
+                q = model[-1].predict_quantiles(windows, quantiles=SHARPNESS_LEVELS)
                 losses.append(quantile_loss(y[test], q.reshape(len(test), horizon, -1),
                                             SHARPNESS_LEVELS))
         rows[name] = {"cells": {c: {k: float(np.mean(v)) for k, v in cell.items()}
