@@ -32,15 +32,15 @@ BASELINE_ROWS = {"naive (last value)", "window mean", "ridge on lags"}
 COLUMNS = ["rmse_mean", "rmse_std", "mae_mean", "mae_std", "fit_s"]
 
 
-def parse_leaderboard(out):
+def parse_leaderboard(out, columns=COLUMNS):
     """Rows of the printed leaderboard: [(model, {column: value, ...}), ...]."""
     lines = out.strip().splitlines()
-    assert lines[0].split() == ["model", *COLUMNS]
+    assert lines[0].split() == ["model", *columns]
     rows = []
     for line in lines[1:]:
-        name, *numbers = line.rsplit(None, len(COLUMNS))
-        rows.append((name.strip(), dict(zip(COLUMNS, map(float, numbers)))))
-    decimals = len(lines[1].split()[-5].partition(".")[2])      # of rmse_mean
+        name, *numbers = line.rsplit(None, len(columns))
+        rows.append((name.strip(), dict(zip(columns, map(float, numbers)))))
+    decimals = len(lines[1].split()[-len(columns)].partition(".")[2])   # of rmse_mean
     return rows, decimals
 
 
@@ -93,6 +93,31 @@ def test_leaderboard_rows_and_baseline_scores(extra, seasonal, capsys):
                     "mae_mean": np.mean(mae), "mae_std": np.std(mae)}
         for column, value in expected.items():
             assert printed[name][column] == pytest.approx(value, abs=tolerance), (name, column)
+
+
+def test_coverage_adds_interval_columns_computed_on_the_same_folds(capsys):
+    columns = [*COLUMNS, "coverage", "width", "winkler"]
+    status, out, _ = run(["compare", *FAST, "--coverage", "0.8"], capsys)
+    assert status == 0
+    rows, _ = parse_leaderboard(out, columns)
+    printed = dict(rows)
+    assert sorted(printed) == sorted({"lstm", "gru", *BASELINE_ROWS})
+    for scores in printed.values():
+        assert 0 <= scores["coverage"] <= 1 and scores["width"] > 0
+    # the naive row: last value plus its in-sample residual quantiles
+    X, y = forecast_xy(load_series("nile")["volume"].to_numpy(), horizon=1)
+    y = np.asarray(y).reshape(-1)
+    coverage, width = [], []
+    for train, test in TimeSeriesSplit(2).split(X):
+        windows = Windower(window=8).fit_transform(X[train])
+        residuals = y[train] - windows[:, -1, 0]
+        low, high = np.quantile(residuals, [0.1, 0.9])
+        pred = Windower(window=8).fit_transform(X[test])[:, -1, 0]
+        coverage.append(np.mean((y[test] >= pred + low) & (y[test] <= pred + high)))
+        width.append(high - low)
+    assert printed["naive (last value)"]["coverage"] == pytest.approx(np.mean(coverage),
+                                                                      abs=5e-4)
+    assert printed["naive (last value)"]["width"] == pytest.approx(np.mean(width), rel=1e-3)
 
 
 def test_plot_writes_png(tmp_path, capsys):
@@ -309,6 +334,8 @@ def _no_module(monkeypatch, module):
     (["--lr", "fast"], "argument --lr: expected a number, got 'fast'"),
     (["--random-state", "x"], "argument --random-state: invalid int value: 'x'"),
     (["--window-norm", "max"], "argument --window-norm: invalid choice: 'max'"),
+    (["--coverage", "80"], "argument --coverage: must be a coverage strictly between 0 and 1"),
+    (["--coverage", "0"], "argument --coverage: must be a number > 0, got 0"),
     (["--epochs", "3"], "unrecognized arguments: --epochs 3"),
     # data and settings
     (["--data", "atlantis"], "unknown dataset 'atlantis'; choose one of"),
