@@ -147,6 +147,65 @@ def test_onnx_matches_predict(case, dynamo, fitted):
     assert_matches_predict(model, reg, X[:1])
 
 
+# Probabilistic models: (id, class, parameters, data, coverage). The graph's
+# outputs are y, then y_quantiles (a quantile head without conformal), then
+# y_interval (with coverage=).
+INTERVAL_CASES = [
+    ("lstm-quantiles", LSTMRegressor, dict(quantiles=(0.1, 0.9), window_norm="standard"),
+     "series", 0.8),
+    ("lstm-conformal-scaled", LSTMRegressor, dict(conformal=True, window_norm="last"),
+     "series", 0.9),
+    ("gru-conformal-absolute", sklstm.GRURegressor, dict(conformal="absolute"), "series",
+     0.5),
+    ("peephole-cqr", sklstm.PeepholeLSTMRegressor,
+     dict(quantiles=(0.05, 0.95), conformal=True, window_norm="last"), "series", 0.9),
+    ("quantized-4-quantiles", sklstm.QuantizedLSTMRegressor,
+     dict(quantiles=(0.25, 0.75), bits=4, activation_warmup=2), "series", 0.5),
+    ("quantized-2-conformal-float-activations", sklstm.QuantizedLSTMRegressor,
+     dict(conformal=True, bits=2, activation_bits=None), "series", 0.9),
+    ("convlstm-frame-quantiles", ConvLSTMRegressor, dict(quantiles=(0.1, 0.9)), "frames",
+     None),
+]
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+@pytest.mark.parametrize("case", [c[0] for c in INTERVAL_CASES])
+def test_onnx_outputs_quantiles_and_intervals(case, dynamo, series_xy):
+    if dynamo:
+        pytest.importorskip("onnxscript", reason=_EXTRA)
+    _, cls, params, kind, coverage = next(c for c in INTERVAL_CASES if c[0] == case)
+    if kind == "frames":
+        X = (3.0 + np.random.RandomState(0).uniform(size=(24, 4, 5, 5))).astype(np.float32)
+        y = X[:, -1]
+    else:
+        X, y = series_xy
+    reg = small(cls, **params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model = to_onnx(reg, None, dynamo=dynamo, coverage=coverage)
+    expected = {"y": reg.predict(X[:7])}
+    if reg.quantiles_ is not None and not reg.conformal:
+        expected["y_quantiles"] = reg.predict_quantiles(X[:7])
+    if coverage is not None:
+        expected["y_interval"] = reg.predict_interval(X[:7], coverage)
+    session = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == list(expected)
+    outputs = session.run(None, {session.get_inputs()[0].name: X[:7]})
+    for got, want in zip(outputs, expected.values()):
+        assert got.shape == want.shape
+        assert_float32_close(got, want)
+
+
+def test_an_interval_the_model_cannot_give_is_refused(series_xy):
+    X, y = series_xy
+    reg = small(LSTMRegressor, quantiles=(0.1, 0.9)).fit(X, y)
+    with pytest.raises(ValueError, match="needs the levels 0.05 and 0.95"):
+        to_onnx(reg, None, coverage=0.9)
+    with pytest.raises(ValueError, match="coverage"):
+        to_onnx(reg, None, coverage=1.5)
+
+
 def test_univariate_2d_input_is_read_with_a_feature_axis(series_xy):
     X, y = series_xy
     reg = small(LSTMRegressor).fit(X[:, :, 0], y[:, 0])         # X: (n, 6)
