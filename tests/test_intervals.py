@@ -466,3 +466,27 @@ def test_conformal_coverage_on_sunspots_is_within_5_points_of_nominal():
             coverage[c].append(interval_coverage(y[test], interval.reshape(len(test), 1, 2)))
     for c, values in coverage.items():
         assert abs(np.mean(values) - c) <= 0.05, (c, values)
+
+
+def test_quantile_head_is_sharper_than_the_best_baselines_quantiles_on_sunspots():
+    """Mean pinball loss at (0.1, 0.5, 0.9), 4 time-series folds, 1 step ahead.
+
+    The baselines add their in-sample residual quantiles to the point
+    forecast; ridge on lags is the best of them here. Measured over seeds
+    0-9, the LSTM's loss is 0.846-0.881 times ridge's (the target is 0.9;
+    the threshold leaves room for other CPUs' rounding). Five steps ahead it
+    is not sharper (1.01-1.18 times ridge's, benchmarks/intervals.py).
+    """
+    levels = (0.1, 0.5, 0.9)
+    X, y, folds = _sunspot_folds(horizon=1)
+    model_loss, ridge_loss = [], []
+    for train, test in folds:
+        pipe = make_pipeline("lstm", window=22, random_state=0, max_epochs=300).set_params(
+            m__quantiles=levels, m__early_stopping=True, m__n_iter_no_change=20)
+        ridge = Pipeline([("win", Windower(window=22)), ("m", RidgeLagsRegressor())])
+        for model, losses in ((pipe, model_loss), (ridge, ridge_loss)):
+            model.fit(X[train], y[train])
+            windows = model[:-1].transform(X)[test]
+            q = model[-1].predict_quantiles(windows, levels).reshape(len(test), 1, 3)
+            losses.append(quantile_loss(y[test], q, levels))
+    assert np.mean(model_loss) <= 0.92 * np.mean(ridge_loss), (model_loss, ridge_loss)
