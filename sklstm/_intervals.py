@@ -68,7 +68,8 @@ def conformal_margin(scores, coverage, owner):
     Parameters
     ----------
     scores : ndarray of shape (n_calibration, n_columns)
-        Conformity scores, one column per output.
+        Conformity scores, one column per output; NaN (a missing target) is
+        left out of its column.
     coverage : float
         Nominal coverage :math:`1 - \alpha`.
     owner : str
@@ -80,6 +81,9 @@ def conformal_margin(scores, coverage, owner):
         The :math:`\lceil (n + 1)(1 - \alpha) \rceil`-th smallest score of each
         column; ``inf`` (with a ``UserWarning``) when that exceeds ``n``.
     """
+    if np.isnan(scores).any():          # missing targets: each column's observed ones
+        return np.array([conformal_margin(column[~np.isnan(column), np.newaxis],
+                                          coverage, owner)[0] for column in scores.T])
     n = len(scores)
     # the tiny slack keeps e.g. (19 + 1) * 0.95 = 19.000000000000004 at 19
     k = math.ceil((n + 1) * coverage - 1e-9)

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_consistent_length, validate_data
 
 __all__ = [
     "Interval",
@@ -197,7 +197,7 @@ def _accepted_shapes(max_ndim):
 
 
 def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False,
-                    dtype=np.float32):
+                    dtype=np.float32, allow_nan=False):
     """Validate sequence input and return it as float32 with a feature axis.
 
     Parameters
@@ -220,6 +220,10 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
     dtype : numpy dtype or None, default=np.float32
         The returned ``X``'s dtype; ``None`` keeps float32 and float64 as given
         (other numbers become float64).
+    allow_nan : bool, default=False
+        Let NaN through in ``X`` and ``y`` (infinity is still an error). When
+        NaN is refused and the estimator has a ``missing`` parameter, the
+        error names ``missing="mask"``.
 
     Returns
     -------
@@ -237,13 +241,30 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
         ensure_all_finite=True,
         accept_sparse=False,
     )
-    if y is not None or y_required:
-        _reject_sparse("y", y, cls)
-        X, y = validate_data(
-            estimator, X, y, reset=reset, multi_output=True, y_numeric=True, **check
-        )
-    else:
-        X = validate_data(estimator, X, reset=reset, **check)
+    if allow_nan:
+        check["ensure_all_finite"] = "allow-nan"
+    try:
+        if y is not None or y_required:
+            _reject_sparse("y", y, cls)
+            if allow_nan:        # check_X_y would refuse NaN in y: check both alike
+                X, y = validate_data(estimator, X, y, reset=reset,
+                                     validate_separately=(check, {**check, "ensure_2d": False}))
+                check_consistent_length(X, y)
+            else:
+                X, y = validate_data(
+                    estimator, X, y, reset=reset, multi_output=True, y_numeric=True, **check
+                )
+        else:
+            X = validate_data(estimator, X, reset=reset, **check)
+    except ValueError as error:
+        if allow_nan or "NaN" not in str(error) or not hasattr(estimator, "missing"):
+            raise
+        first = str(error).splitlines()[0]          # "Input X contains NaN."
+        raise ValueError(
+            f"{first} {cls} has missing='raise'. To fit and predict on data with gaps, "
+            "set missing='mask' (missing inputs are zero-filled and flagged by an "
+            "availability channel, missing targets are left out of the loss), or fill "
+            "the gaps first, for example with sklearn.impute.SimpleImputer.") from None
     if X.ndim > max_ndim:
         raise ValueError(
             f"{cls} expects X of shape {_accepted_shapes(max_ndim)}, got an array "

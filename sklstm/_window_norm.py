@@ -11,13 +11,22 @@ spatial axes ``(n_samples, n_timesteps, n_channels, height, width)`` whose
 statistics pool time and space per channel; statistics are
 ``(n_samples, n_channels)``; targets are ``(n_samples, n_outputs)`` and every
 output column is mapped with the target channel's statistics.
+
+Missing values (NaN, with ``missing="mask"``) are left out of every
+statistic: a window's mean and deviation are those of its observed values,
+its ``"last"`` location is its last observed value, and a window or channel
+with no observed value gets NaN statistics (the caller decides what that
+means).
 """
+
+import warnings
+from contextlib import contextmanager
 
 import numpy as np
 
 __all__ = ["MODES", "window_stats", "normalize_windows", "to_window_units",
            "from_window_units", "channel_stats", "standardize_channels",
-           "choose_window_norm"]
+           "choose_window_norm", "last_observed"]
 
 MODES = ("standard", "mean", "last")
 
@@ -51,17 +60,56 @@ def window_stats(X, mode):
     """
     X = np.asarray(X, dtype=np.float64)
     spatial = tuple(range(3, X.ndim))
-    if mode == "last":
-        loc = X[:, -1].mean(axis=tuple(a - 1 for a in spatial))
-    else:
-        loc = X.mean(axis=(1,) + spatial)
+    missing = np.isnan(X).any()
+    mean, std = (np.nanmean, np.nanstd) if missing else (np.mean, np.std)
+    with _quiet_empty():
+        if mode == "last":
+            last = last_observed(X) if missing else X[:, -1]
+            loc = mean(last, axis=tuple(a - 1 for a in spatial))
+        else:
+            loc = mean(X, axis=(1,) + spatial)
+        scale = std(X, axis=(1,) + spatial) if mode == "standard" else None
     if mode == "standard":
-        scale = X.std(axis=(1,) + spatial)
         # float32 inputs of a constant window leave rounding noise, not spread
         scale[scale <= 1e-6 * np.maximum(np.abs(loc), 1.0)] = 1.0
     else:
         scale = np.ones_like(loc)
     return loc, scale
+
+
+def last_observed(X):
+    """The last non-NaN value along the time axis, per window and channel (and pixel).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, ...)
+
+    Returns
+    -------
+    last : ndarray of shape (n_samples, ...)
+        NaN where a window has no observed value.
+
+    Examples
+    --------
+    >>> X = np.array([[[1.0], [np.nan]], [[np.nan], [np.nan]]])
+    >>> last_observed(X)
+    array([[ 1.],
+           [nan]])
+    """
+    observed = ~np.isnan(X)
+    # position of the last observed step: T - 1 - (first observed step from the end)
+    steps = X.shape[1] - 1 - np.argmax(observed[:, ::-1], axis=1)
+    last = np.take_along_axis(X, steps[:, np.newaxis], axis=1)[:, 0]
+    return np.where(observed.any(axis=1), last, np.nan)
+
+
+@contextmanager
+def _quiet_empty():
+    """NaN statistics of an all-NaN slice are intended: no RuntimeWarning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Degrees of freedom <= 0", RuntimeWarning)
+        yield
 
 
 def normalize_windows(X, loc, scale):
@@ -103,8 +151,12 @@ def channel_stats(X):
     (array([2., 5.]), array([1., 1.]))
     """
     axes = (0, 1) + tuple(range(3, X.ndim))
-    loc = X.mean(axis=axes, dtype=np.float64)
-    scale = X.std(axis=axes, dtype=np.float64)
+    mean, std = (np.nanmean, np.nanstd) if np.isnan(X).any() else (np.mean, np.std)
+    with _quiet_empty():
+        loc = mean(X, axis=axes, dtype=np.float64)
+        scale = std(X, axis=axes, dtype=np.float64)
+    # a channel never observed: nothing to centre
+    loc, scale = np.nan_to_num(loc, nan=0.0), np.nan_to_num(scale, nan=1.0)
     # float32 rounding of a constant channel leaves noise, not spread
     scale = np.where(scale > 1e-6 * np.maximum(np.abs(loc), 1.0), scale, 1.0)
     return loc, scale
@@ -145,6 +197,7 @@ def choose_window_norm(last, y):
     >>> print(choose_window_norm(rng.normal(size=(50, 1)), rng.normal(size=(50, 1))))
     None
     """
-    persistence = np.mean((y - last) ** 2)
-    spread = np.mean(np.var(y, axis=0))
+    with _quiet_empty():      # missing values: the pairs and targets observed
+        persistence = np.nanmean((y - last) ** 2)
+        spread = np.nanmean(np.nanvar(y, axis=0))
     return "last" if persistence < spread else None

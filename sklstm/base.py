@@ -18,7 +18,7 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
@@ -43,6 +43,7 @@ from ._window_norm import (
     to_window_units,
     window_stats,
 )
+from .nn.losses import MaskedLoss
 from .nn.quantile import PinballLoss, QuantileHead
 
 __all__ = ["SequenceRegressor"]
@@ -175,6 +176,15 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
     calibration_fraction : float in (0, 1), default=0.2
         Share of the training rows, taken from the end, held out for
         calibration when ``conformal=True``.
+    missing : {"raise", "mask"}, default="raise"
+        What NaN in ``X`` or ``y`` means. ``"raise"``: an error. ``"mask"``:
+        a gap. Window and channel statistics leave NaN out (``"last"`` is
+        the last observed value); after normalisation a missing input is 0
+        and one availability channel per input channel (1 observed, 0
+        missing) is appended, so the model sees what was missing; a missing
+        target is left out of the loss, output by output. ``predict`` then
+        never returns NaN: a window whose target channel (``target_channel``)
+        has no observed value at all is an error naming the rows.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks. They are copied in ``fit``, so the objects you
         pass are never modified.
@@ -309,6 +319,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                              extra_text="a tuple of floats in (0, 1)"),
         "conformal": Options([False, True, "scaled", "absolute"]),
         "calibration_fraction": Interval(float, 0.0, 1.0, closed="neither"),
+        "missing": Options(["raise", "mask"]),
         "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
         "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
                           extra_text="'cuda:N'"),
@@ -338,6 +349,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         quantiles=None,
         conformal=False,
         calibration_fraction=0.2,
+        missing="raise",
         callbacks=None,
         device="cpu",
         random_state=None,
@@ -360,6 +372,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         self.quantiles = quantiles
         self.conformal = conformal
         self.calibration_fraction = calibration_fraction
+        self.missing = missing
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
@@ -422,6 +435,9 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             f"{type(self).__name__} must implement _build_module(input_shape, n_outputs)"
         )
 
+    #: Whether ``missing="mask"`` applies (its availability channels widen the input).
+    _supports_missing = True
+
     def _prepare_fit(self, X, y):
         """Hook: set the fitted layout that the data determine, before any encoding.
 
@@ -432,6 +448,12 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         y : ndarray of shape (n_samples, n_outputs), float64
             Validated targets (frame targets flattened).
         """
+        if self.missing == "mask" and not self._supports_missing:
+            raise ValueError(
+                f"{type(self).__name__} does not support missing='mask': each input "
+                "channel has a fixed role, with no room for availability channels. "
+                "Fill the gaps (for example with SimpleImputer) and use "
+                "missing='raise'.")
         self.window_norm_ = self._resolve_window_norm(X, y)
 
     def _after_fit(self):
@@ -443,7 +465,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
 
     # -------------------------------------------------------------- training
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train a new model on sequences ``X`` and targets ``y``.
 
         Parameters
@@ -452,19 +474,26 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             Input sequences; a 2-D ``X`` is one univariate series per row.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets; use several outputs for multi-step horizons.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row's loss (the early-stopping
+            validation loss is weighted too); ``None`` weighs rows equally.
+            The loss is the weighted mean, so scaling every weight by the
+            same factor changes nothing. With ``conformal=True``, rows of
+            weight 0 are also left out of the calibration scores. In a
+            Pipeline: ``pipe.fit(X, y, m__sample_weight=w)``.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        X, y, calibration = self._start_fit(X, y)
+        X, y, calibration = self._start_fit(X, y, sample_weight)
         with self._seeded(0):
-            self.net_ = self._make_net(X.shape[1:], y.shape[1])
+            self.net_ = self._make_net(X.shape[1:], self._n_model_outputs(y))
             self.net_.fit(self._to_tensor(X), self._to_tensor(y))
         return self._finish_fit(calibration)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Train for one more epoch on ``(X, y)``, starting a model if needed.
 
         The first call fixes the input and target scaling and the sequence
@@ -478,6 +507,8 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             Input sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets, with as many outputs as in the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row's loss, as in :meth:`fit`.
 
         Returns
         -------
@@ -485,11 +516,11 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             The estimator, trained one epoch further.
         """
         if not hasattr(self, "net_"):
-            X, y, calibration = self._start_fit(X, y)
+            X, y, calibration = self._start_fit(X, y, sample_weight)
             with self._seeded(0):
-                self.net_ = self._make_net(X.shape[1:], y.shape[1]).initialize()
+                self.net_ = self._make_net(X.shape[1:], self._n_model_outputs(y)).initialize()
         else:
-            X, y, calibration = self._continue_fit(X, y)
+            X, y, calibration = self._continue_fit(X, y, sample_weight)
         with self._seeded(len(self.net_.history)):
             self.net_.partial_fit(self._to_tensor(X), self._to_tensor(y), epochs=1)
         return self._finish_fit(calibration)
@@ -537,10 +568,27 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
     def _model_outputs(self, X):
         """The module's outputs for ``X`` in model units, the target's window
         statistics, and the per-row scale of the conformity scores."""
-        check_is_fitted(self)
-        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim)
+        X = self._check_predict_X(X)
         model_X, stats = self._model_inputs(X)
         return self._forward(model_X), stats, self._score_scale(X)
+
+    def _check_predict_X(self, X):
+        """Validate a fitted model's input; with ``missing="mask"``, check each window
+        has an observed value of its target channel."""
+        check_is_fitted(self)
+        mask = self.missing == "mask"
+        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim, allow_nan=mask)
+        channel = self.target_channel
+        if mask and channel is not None and X.ndim == 3 and channel < X.shape[2]:
+            empty = np.flatnonzero(np.isnan(X[:, :, channel]).all(axis=1))
+            if len(empty):
+                raise ValueError(
+                    f"{type(self).__name__}: {len(empty)} window(s) have no observed "
+                    f"value of the target channel {channel} (rows "
+                    f"{', '.join(map(str, empty[:10]))}{', ...' if len(empty) > 10 else ''}"
+                    "); there is nothing to forecast from. Use longer windows, or drop "
+                    "those rows.")
+        return X
 
     def _score_scale(self, X):
         """Per-row scale of the conformity scores, ``(n, 1)`` or ``(n, n_model_outputs)``.
@@ -571,7 +619,9 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         channel = self.target_channel
         if channel is None or X.ndim != 3 or channel >= X.shape[2]:
             return None
-        return X[:, :, channel].astype(np.float64).std(axis=1)[:, np.newaxis]
+        window = X[:, :, channel].astype(np.float64)
+        std = np.nanstd if self.missing == "mask" else np.std
+        return std(window, axis=1)[:, np.newaxis]
 
     def _median(self, outputs):
         """Model-unit point forecast ``(n, n_model_outputs)`` from the module's outputs."""
@@ -638,9 +688,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
 
     def _predict_inputs(self, X):
         """Check a fitted model's input; return it in model units, with target stats."""
-        check_is_fitted(self)
-        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim)
-        return self._model_inputs(X)
+        return self._model_inputs(self._check_predict_X(X))
 
     def _forward(self, X, method="forward"):
         """Run the trained module's ``method`` on ``X`` in eval mode.
@@ -668,23 +716,27 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------- internals
 
-    def _start_fit(self, X, y):
+    def _start_fit(self, X, y, sample_weight=None):
         """The setup ``fit`` and a first ``partial_fit`` share.
 
-        Returns the training rows in model units and the held-out calibration
-        rows (validated, not yet encoded; ``None`` without ``conformal``).
+        Returns the training rows in model units (targets packed with their
+        weights when the loss is masked, see :meth:`_training_target`) and the
+        held-out calibration rows (validated, not yet encoded; ``None``
+        without ``conformal``).
         """
-        X, y = self._validate_fit(X, y)
-        X, y, calibration = self._split_calibration(X, y)
+        X, y, weight = self._validate_fit(X, y, sample_weight)
+        self._masked_loss = weight is not None or self.missing == "mask"
+        X, y, weight, calibration = self._split_calibration(X, y, weight)
         self._prepare_fit(X, y)
         X, stats = self._model_inputs(X, fit=True)
-        return X, self._encode_target(y, stats, fit=True), calibration
+        y = self._encode_target(y, stats, fit=True)
+        return X, self._training_target(y, weight), calibration
 
-    def _continue_fit(self, X, y):
+    def _continue_fit(self, X, y, sample_weight=None):
         """Check a later ``partial_fit``'s data against the first; return model units."""
         y, _ = flatten_target(self, y, self._max_target_ndim, fitted_shape=self._target_shape)
         X, y = check_sequences(self, X, y, reset=False, max_ndim=self._max_ndim,
-                               y_required=True)
+                               y_required=True, allow_nan=self.missing == "mask")
         y = check_target(y)
         if y.shape[1] != self._y_scaler.n_features_in_:
             raise ValueError(
@@ -692,15 +744,33 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                 f"started with {self._y_scaler.n_features_in_}. Pass targets "
                 "with the same columns, or call fit to start over."
             )
-        X, y, calibration = self._split_calibration(X, y)
+        weight = self._check_weight(sample_weight, X)
+        if weight is not None and not self._masked_loss:
+            # weights from now on: the same loss, weighted
+            self._masked_loss = True
+            self.net_.set_params(**self._criterion())
+        X, y, weight, calibration = self._split_calibration(X, y, weight)
         X, stats = self._model_inputs(X)
-        return X, self._encode_target(y, stats), calibration
+        return X, self._training_target(self._encode_target(y, stats), weight), calibration
+
+    def _training_target(self, y, weight):
+        """What the criterion reads: ``y``, or with the masked loss ``[y, weight]``."""
+        if not self._masked_loss:
+            return y
+        weight = np.ones(len(y)) if weight is None else weight
+        return np.concatenate([y, weight[:, np.newaxis]], axis=1)
+
+    def _n_model_outputs(self, y):
+        """Model outputs behind a training target (without its weight column)."""
+        return y.shape[1] - 1 if self._masked_loss else y.shape[1]
 
     def _finish_fit(self, calibration=None):
         """Run the ``_after_fit`` hook, calibrate, then expose the training history."""
         self._after_fit()
         if calibration is not None:
-            X, y = calibration
+            X, y, weight = calibration
+            if weight is not None:              # rows of weight 0 do not calibrate
+                X, y = X[weight > 0], y[weight > 0]
             self._scale_floor = None
             spread = self._score_scale(X)
             # a window whose target channel is flat must not get a zero width
@@ -716,10 +786,10 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         self.n_iter_ = len(self.history_)
         return self
 
-    def _split_calibration(self, X, y):
+    def _split_calibration(self, X, y, weight):
         """With ``conformal``: leading rows train, the last ``calibration_fraction`` calibrate."""
         if not self.conformal:
-            return X, y, None
+            return X, y, weight, None
         n = len(X)
         n_calibration = int(np.floor(self.calibration_fraction * n))
         if n_calibration < 1 or n_calibration >= n:
@@ -730,19 +800,41 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                 "training row(s); both need at least one. Pass more rows or change "
                 "calibration_fraction.")
         cut = n - n_calibration
-        return X[:cut], y[:cut], (X[cut:], y[cut:])
+        head = None if weight is None else weight[:cut]
+        tail = None if weight is None else weight[cut:]
+        return X[:cut], y[:cut], head, (X[cut:], y[cut:], tail)
 
-    def _validate_fit(self, X, y):
+    def _validate_fit(self, X, y, sample_weight=None):
         """Check parameters and data; record the target's shape; draw the seed."""
         check_params(self, self._parameter_constraints)
         self._torch_device = self._resolve_device()
         y, self._target_shape = flatten_target(self, y, self._max_target_ndim)
         X, y = check_sequences(self, X, y, reset=True, max_ndim=self._max_ndim,
-                               y_required=True)
+                               y_required=True, allow_nan=self.missing == "mask")
         y = check_target(y)
+        weight = self._check_weight(sample_weight, X)
         self.quantiles_ = None if self.quantiles is None else training_levels(self.quantiles)
         self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        return X, y
+        return X, y, weight
+
+    def _check_weight(self, sample_weight, X):
+        """Validated row weights, or ``None`` when they are all equal (the plain mean)."""
+        if sample_weight is None:
+            return None
+        name = type(self).__name__
+        if isinstance(sample_weight, numbers.Number):
+            raise TypeError(
+                f"{name}: sample_weight must be an array of one weight per row, got "
+                f"{sample_weight!r}. Pass np.full(len(X), value), or None.")
+        weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                      ensure_non_negative=True)
+        if not np.isfinite(weight).all():
+            raise ValueError(f"{name}: sample_weight contains NaN or infinity; pass "
+                             "finite, non-negative weights.")
+        if not weight.any():
+            raise ValueError(f"{name}: every sample_weight is 0, so there is nothing to "
+                             "learn from. Give the rows to learn from a positive weight.")
+        return None if (weight == weight[0]).all() else weight
 
     def _resolve_window_norm(self, X, y):
         """``window_norm`` with ``"auto"`` decided on the training data."""
@@ -770,10 +862,13 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         X : ndarray of shape (n_samples, n_timesteps, n_channels, ...), float32
+            With ``missing="mask"``: ``2 * n_channels`` channels, the zero-filled
+            inputs and then their availability (1 observed, 0 missing).
         stats : tuple of two ndarrays of shape (n_samples,), or None
             Location and scale of the target channel in each window.
         """
         stats = None
+        observed = ~np.isnan(X) if self.missing == "mask" else None
         if self.window_norm_ is not None:
             loc, scale = window_stats(X, self.window_norm_)
             X = normalize_windows(X, loc, scale)
@@ -781,7 +876,11 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                 stats = self._target_stats(loc, scale)
         if fit:
             self._x_loc, self._x_scale = channel_stats(X)
-        return standardize_channels(X, self._x_loc, self._x_scale), stats
+        X = standardize_channels(X, self._x_loc, self._x_scale)
+        if observed is not None:            # zero-fill gaps; say where they were
+            X = np.concatenate([np.where(observed, X, np.float32(0)),
+                                observed.astype(np.float32)], axis=2)
+        return X, stats
 
     def _target_stats(self, loc, scale):
         """The target's window statistics from every channel's ``(n_samples, n_channels)``."""
@@ -842,12 +941,11 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         if self.quantiles_ is None:
             module = self._build_module(tuple(input_shape), n_outputs)
-            criterion = {"criterion": torch.nn.MSELoss}
         else:
             levels = self.quantiles_
             module = QuantileHead(self._build_module(tuple(input_shape), n_outputs * len(levels)),
                                   len(levels), levels.index(0.5))
-            criterion = {"criterion": PinballLoss, "criterion__quantiles": levels}
+        criterion = self._criterion()
         return NeuralNetRegressor(
             module=module,
             **criterion,
@@ -865,6 +963,15 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             verbose=self.verbose,
             **self._unused_default_callbacks(),
         )
+
+    def _criterion(self):
+        """skorch's criterion settings: MSE or pinball, masked and weighted if needed."""
+        levels = self.quantiles_
+        if getattr(self, "_masked_loss", False):
+            return {"criterion": MaskedLoss, "criterion__quantiles": levels}
+        if levels is None:
+            return {"criterion": torch.nn.MSELoss}
+        return {"criterion": PinballLoss, "criterion__quantiles": levels}
 
     def _unused_default_callbacks(self):
         """skorch default callbacks that would only cost time per batch/epoch."""

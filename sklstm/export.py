@@ -395,6 +395,12 @@ def _check_exportable(estimator):
             "joblib.dump the fitted estimator), or export one of the sequence "
             "regressors instead."
         )
+    if getattr(estimator, "missing", "raise") == "mask":
+        raise ValueError(
+            f"{name} was fitted with missing='mask', which to_onnx cannot export yet: "
+            "the graph would need NaN-aware window statistics. Fill the gaps before "
+            "the model (for example with SimpleImputer) and fit with missing='raise' "
+            "to export it.")
 
 
 def _is_name(value):

@@ -33,9 +33,21 @@ WINDOWER_ROWS_NOT_INDEPENDENT = {
 }
 
 
+# Minibatch SGD: a row of weight 2 and the same row twice land in different
+# batches (and shuffles), so the two fits follow different paths. The loss is
+# weighted exactly; the equivalence this check asks for holds only for
+# full-batch, deterministic solvers.
+MINIBATCH_SAMPLE_WEIGHT = {
+    "check_sample_weight_equivalence_on_dense_data":
+        "minibatch SGD: weight 2 and a duplicated row fall into different batches",
+}
+
+
 def expected_failed_checks(estimator):
     if isinstance(estimator, sklstm.Windower):
         return WINDOWER_ROWS_NOT_INDEPENDENT
+    if isinstance(estimator, sklstm.SequenceRegressor):
+        return MINIBATCH_SAMPLE_WEIGHT
     return {}
 
 

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["QuantileHead", "PinballLoss", "head_body", "map_body"]
+__all__ = ["QuantileHead", "PinballLoss", "pinball", "head_body", "map_body"]
 
 
 class QuantileHead(nn.Module):
@@ -108,6 +108,12 @@ def map_body(module, function):
     return function(module)
 
 
+def pinball(q, y, quantiles):
+    """Elementwise pinball losses of quantiles ``q`` (N, O, Q) for targets ``y`` (N, O)."""
+    diff = y.unsqueeze(-1) - q
+    return torch.maximum(quantiles * diff, (quantiles - 1.0) * diff)
+
+
 class PinballLoss(nn.Module):
     r"""Mean pinball (quantile) loss over samples, outputs and levels.
 
@@ -130,5 +136,4 @@ class PinballLoss(nn.Module):
         self.register_buffer("quantiles", torch.as_tensor(quantiles, dtype=torch.float32))
 
     def forward(self, q, y):
-        diff = y.unsqueeze(-1) - q
-        return torch.maximum(self.quantiles * diff, (self.quantiles - 1.0) * diff).mean()
+        return pinball(q, y, self.quantiles).mean()
