@@ -13,6 +13,10 @@ name               frequency  length  what
 ``us_employment``  monthly    120     US jobs by supersector, 2006-2015 (a tree)
 =================  =========  ======  ==========================================
 
+:func:`make_retail_panel` returns a long table with one row per (product, day),
+the shape :func:`sklstm.forecast_xy` takes with ``series_id=`` and covariate
+roles.
+
 :func:`make_hierarchical_sales` and :func:`load_us_employment` return the same
 kind of pair: a DataFrame with one column per node, in the order of
 :attr:`Hierarchy.nodes <sklstm.hierarchy.Hierarchy>`, and the
@@ -42,6 +46,7 @@ __all__ = [
     "make_seasonal_series",
     "make_moving_blobs",
     "make_hierarchical_sales",
+    "make_retail_panel",
     "load_us_employment",
 ]
 
@@ -454,3 +459,179 @@ def load_us_employment():
                for _, parent in US_EMPLOYMENT_TREE]
     hierarchy = Hierarchy(parents, names=names, levels=US_EMPLOYMENT_LEVELS)
     return load_series("us_employment")[names], hierarchy
+
+
+# --------------------------------------------------------------------------
+# panels: many series in one long table
+# --------------------------------------------------------------------------
+
+
+def _is_date(value):
+    if isinstance(value, bool) or value is None:
+        return False
+    try:
+        return pd.Timestamp(value) is not pd.NaT
+    except (TypeError, ValueError):
+        return False
+
+
+def make_retail_panel(n_series=40, n_days=730, *, n_categories=4, level=10.0,
+                      level_spread=100.0, weekly=0.3, yearly=0.2, promo_rate=0.02,
+                      promo_lift=1.8, price_elasticity=1.0, noise=0.1, closed_rate=0.0,
+                      zero_rate=0.0, start="2022-01-01", random_state=None):
+    """Generate daily sales of many products as a long table, one row per (product, day).
+
+    Product ``i`` of category ``c`` sells, on day ``t``, on average
+
+    .. code-block:: text
+
+        mean[i, t] = level_i                                    product level
+                   * (1 + weekly * week_c[weekday(t)])          weekly profile of c
+                   * (1 + yearly * sin(2 pi t / 365.25 + phi_c))  yearly season of c
+                   * (price[i, t] / base_price_i) ** -price_elasticity
+                   * promo_lift ** promo[i, t]                  planned promotions
+
+        sales[i, t] = mean[i, t] * exp(noise * z[i, t]),   z ~ N(0, 1)
+
+    The levels are spaced evenly on a log scale from ``level`` to
+    ``level * level_spread`` and dealt to the products in random order, so
+    the largest product sells ``level_spread`` times the smallest.
+    ``week_c`` is a random weekday profile of the category, centred and
+    scaled to a largest deviation of 1; ``phi_c`` a random phase. A product's
+    price starts at a random ``base_price_i`` between 1 and 20 and changes,
+    on 1 day in 90 on average, by a factor ``exp(N(0, 0.1))``; it is rounded
+    to cents. Promotions start with probability ``promo_rate`` per product
+    and day and last 3 to 7 days; ``promo`` is 1 on those days. Then each
+    (product, day) has zero sales with probability ``zero_rate`` (a stock-out),
+    and each day is closed, with NaN sales for every product, with
+    probability ``closed_rate``. Every random draw is made whatever the
+    rates, so with the same seed changing a rate changes nothing else.
+
+    Parameters
+    ----------
+    n_series : int, default=40
+        Products (series).
+    n_days : int, default=730
+        Days per product.
+    n_categories : int, default=4
+        Categories, named ``"c0", "c1", ...``, dealt to the products in turn
+        (in random order), so their sizes differ by at most one.
+    level : float, default=10.0
+        Mean daily sales of the smallest product.
+    level_spread : float, default=100.0
+        The largest product's level over the smallest's.
+    weekly : float, default=0.3
+        Amplitude of the weekly profiles, below 1.
+    yearly : float, default=0.2
+        Amplitude of the yearly seasons, below 1.
+    promo_rate : float, default=0.02
+        Daily probability that a product starts a promotion.
+    promo_lift : float, default=1.8
+        Factor on the mean sales of promotion days (1 is no effect).
+    price_elasticity : float, default=1.0
+        How strongly sales fall when the price rises above the base price.
+    noise : float, default=0.1
+        Standard deviation of the multiplicative log-normal noise.
+    closed_rate : float, default=0.0
+        Daily probability that the shop is closed (NaN sales, all products).
+    zero_rate : float, default=0.0
+        Probability of zero sales, per product and day.
+    start : str or Timestamp, default="2022-01-01"
+        First day.
+    random_state : int, RandomState instance or None, default=None
+        Seed of every random draw.
+
+    Returns
+    -------
+    panel : pandas.DataFrame of shape (n_series * n_days, 6)
+        Rows ordered by product, then day, with a ``RangeIndex``. Columns:
+
+        - ``series_id`` (str): the product, ``"p00", "p01", ...``;
+        - ``date`` (datetime64): the day;
+        - ``sales`` (float): the target, NaN on closed days;
+        - ``price`` (float): known ahead, a future covariate;
+        - ``promo`` (int, 0 or 1): planned ahead, a future covariate;
+        - ``category`` (str): constant per product, a static covariate.
+
+    See Also
+    --------
+    sklstm.forecast_xy : builds ``(X, y)`` from the table, given each column's role.
+    make_hierarchical_sales : sales of a product hierarchy, one column per series.
+
+    Examples
+    --------
+    >>> from sklstm import forecast_xy
+    >>> from sklstm.datasets import make_retail_panel
+    >>> panel = make_retail_panel(n_series=3, n_days=100, random_state=0)
+    >>> panel.shape
+    (300, 6)
+    >>> list(panel.columns)
+    ['series_id', 'date', 'sales', 'price', 'promo', 'category']
+    >>> X, y = forecast_xy(panel, horizon=7, target="sales", series_id="series_id",
+    ...                    time="date", future_covariates=["price", "promo"],
+    ...                    static_covariates="category")
+    >>> X.shape, y.shape                 # 7 rows dropped at the end of each series
+    ((279, 17), (279, 7))
+    >>> list(X.columns[[0, 1, 8, 15, 16]])
+    ['sales', 'price_lead1', 'promo_lead1', 'category', 'series_id']
+    """
+    probability = "a daily probability"
+    positive = "keeps the factor 1 + amplitude * profile positive"
+    check_args("make_retail_panel",
+               n_series=(n_series, Interval(int, 1)),
+               n_days=(n_days, Interval(int, 1)),
+               n_categories=(n_categories, Interval(int, 1)),
+               level=(level, Interval(float, 0, closed="neither",
+                                      reason="the smallest product's mean daily sales")),
+               level_spread=(level_spread, Interval(
+                   float, 1, reason="the largest product's level over the smallest's")),
+               weekly=(weekly, Interval(float, 0, 1, closed="left", reason=positive)),
+               yearly=(yearly, Interval(float, 0, 1, closed="left", reason=positive)),
+               promo_rate=(promo_rate, Interval(float, 0, 1, reason=probability)),
+               promo_lift=(promo_lift, Interval(float, 0, closed="neither",
+                                                reason="1 is no effect")),
+               price_elasticity=(price_elasticity, Interval(float, 0)),
+               noise=(noise, Interval(float, 0)),
+               closed_rate=(closed_rate, Interval(
+                   float, 0, 1, closed="left", reason="a daily probability; 1 closes every day")),
+               zero_rate=(zero_rate, Interval(float, 0, 1, reason=probability)),
+               start=(start, Options([], extra=_is_date,
+                                     extra_text="a date such as '2022-01-01'")))
+    rng = check_random_state(random_state)
+    N, T, K = n_series, n_days, n_categories
+    t = np.arange(T)
+    dates = pd.date_range(pd.Timestamp(start), periods=T, freq="D", name="date")
+    # products: category, level, base price; shape (N,)
+    category = rng.permutation(np.arange(N) % K)
+    level_i = level * level_spread ** (rng.permutation(N) / max(N - 1, 1))
+    base_price = np.round(np.exp(rng.uniform(0.0, np.log(20.0), size=N)), 2)
+    # categories: weekday profile (7, K) and yearly phase (K,)
+    week = rng.uniform(-1.0, 1.0, size=(7, K))
+    week -= week.mean(axis=0)
+    week /= np.abs(week).max(axis=0)
+    phase = rng.uniform(0.0, 2 * np.pi, size=K)
+    season = ((1 + weekly * week[dates.day_of_week.to_numpy()])                    # (T, K)
+              * (1 + yearly * np.sin(2 * np.pi * t[:, None] / 365.25 + phase)))
+    # prices: rare multiplicative steps, rounded to cents; shape (T, N)
+    steps = (rng.uniform(size=(T, N)) < 1 / 90) * rng.normal(0.0, 0.1, size=(T, N))
+    price = np.maximum(np.round(base_price * np.exp(np.cumsum(steps, axis=0)), 2), 0.01)
+    # promotions: start with probability promo_rate, last 3 to 7 days; shape (T, N)
+    starts = rng.uniform(size=(T, N)) < promo_rate
+    length = rng.randint(3, 8, size=(T, N))
+    promo = np.zeros((T, N), dtype=bool)
+    for day in range(min(7, T)):
+        promo[day:] |= (starts & (length > day))[: T - day]
+    mean = (level_i * season[:, category] * (price / base_price) ** -price_elasticity
+            * promo_lift ** promo)
+    sales = mean * np.exp(noise * rng.normal(size=(T, N)))
+    sales[rng.uniform(size=(T, N)) < zero_rate] = 0.0
+    sales[rng.uniform(size=T) < closed_rate] = np.nan                    # whole days
+    width = len(str(N - 1))
+    return pd.DataFrame({
+        "series_id": np.repeat([f"p{i:0{width}d}" for i in range(N)], T),
+        "date": np.tile(dates, N),
+        "sales": sales.T.ravel(),
+        "price": price.T.ravel(),
+        "promo": promo.T.ravel().astype(np.int64),
+        "category": np.repeat([f"c{c}" for c in category], T),
+    })

@@ -96,6 +96,10 @@ class Windower(TransformerMixin, BaseEstimator):
     A 1-D NumPy array is rejected (as everywhere in scikit-learn) because it is
     ambiguous; pass ``x.reshape(-1, 1)``. A pandas Series is one column.
 
+    NaN passes through unchanged (edge padding repeats a NaN first row): the
+    next estimator's ``missing`` setting decides what a missing value means.
+    Infinity is rejected.
+
     With ``flatten=True`` the output is 2-D with the column names of
     :meth:`get_feature_names_out`, and ``set_output(transform="pandas")``
     (alone or on a ``Pipeline``) returns a DataFrame with the input's index.
@@ -233,7 +237,8 @@ class Windower(TransformerMixin, BaseEstimator):
         if isinstance(X, pd.Series):
             X = X.to_frame()
         if self.series_id is None:
-            return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32]), None
+            return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
+                                 ensure_all_finite="allow-nan"), None
         if not isinstance(X, pd.DataFrame):
             X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
             X = pd.DataFrame(X)
@@ -247,7 +252,8 @@ class Windower(TransformerMixin, BaseEstimator):
                 f"{int(ids.isna().sum())} missing value(s); every row needs the id of its "
                 "series. Fill or drop those rows.")
         features = check_array(X.drop(columns=[column]), dtype=[np.float64, np.float32],
-                               ensure_min_features=1, input_name="X")
+                               ensure_min_features=1, ensure_all_finite="allow-nan",
+                               input_name="X")
         return features, pd.factorize(ids)[0]
 
     def _id_index(self, columns):
@@ -270,6 +276,7 @@ class Windower(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = True
         return tags
 
 
@@ -278,42 +285,135 @@ def _float_dtype(frame):
     return np.float32 if all(dt == np.float32 for dt in frame.dtypes) else np.float64
 
 
-def forecast_xy(series, *, horizon=1, exog=None):
-    """Build ``(X, y)`` for forecasting the next ``horizon`` values of a series.
+#: How forecast_xy's error messages list the roles a column of ``data`` can take.
+_ROLES = ("target=, series_id=, time=, past_covariates= (or exog=), future_covariates=, "
+          "static_covariates=")
 
-    Row ``t`` of ``X`` holds what is known at time ``t`` (the series value and
-    the exogenous columns at ``t``); row ``t`` of ``y`` holds the next
-    ``horizon`` values of the series, ``series[t + 1], ..., series[t + horizon]``.
-    The last ``horizon`` rows, whose future is not observed, are trimmed. Feed
-    ``X`` to a :class:`Windower` so that each row becomes the window of history
-    ending at ``t``.
+
+def forecast_xy(data, horizon=1, *, target=None, series_id=None, time=None, exog=None,
+                past_covariates=None, future_covariates=None, static_covariates=None):
+    """Build ``(X, y)`` for forecasting the next ``horizon`` values of one or many series.
+
+    Row ``t`` of ``X`` holds what is known at time ``t``; row ``t`` of ``y``
+    holds the next ``horizon`` values of the same series,
+    ``target[t + 1], ..., target[t + horizon]``. Rows whose future is not
+    observed (the last ``horizon`` rows of each series) are dropped. Feed
+    ``X`` to a :class:`Windower` so that each row becomes the window of
+    history ending at ``t``.
+
+    ``data`` comes in two forms:
+
+    - **One series**: a pandas Series, a 1-D array, or one column (an
+      ``(n, 1)`` array or a one-column DataFrame), with no role argument but
+      ``exog``. ``X`` is the series, then the ``exog`` columns.
+    - **A long table**: a DataFrame in which every column has a role, named
+      by ``target``, ``series_id``, ``time``, ``past_covariates`` (or
+      ``exog``), ``future_covariates`` and ``static_covariates``. Giving any
+      role but ``exog`` selects this form.
+
+    In a long table, rows are grouped by ``series_id`` (series in the order
+    of their first row) and ordered by ``time`` within each series. Each
+    role puts its columns in ``X`` as follows, in this column order:
+
+    ================================  ==========================================
+    column(s) of ``X``                 value at row ``t``
+    ================================  ==========================================
+    ``target``                        the target at ``t`` (input channel 0)
+    past covariates, then ``exog``    their values at ``t`` (observed up to ``t``)
+    ``name_lead1 ... name_leadh``     future covariate ``name`` at ``t + 1 ... t + h``,
+                                      covariate by covariate
+    static covariates                 the series' value (checked constant)
+    ``series_id``                     the series' id, for ``Windower(series_id=...)``
+    ================================  ==========================================
 
     Parameters
     ----------
-    series : array-like of shape (n_samples,) or (n_samples, 1), or pandas Series
-        The series to forecast.
+    data : array-like of shape (n_samples,) or (n_samples, 1), Series or DataFrame
+        One series, or a long table with one row per (series, time step).
     horizon : int, default=1
         Steps ahead to forecast; ``y`` gets one column per step.
+    target : str, optional
+        Long table: the column to forecast. Required in that form.
+    series_id : str, optional
+        Long table: the column that says which series a row belongs to. It
+        is kept as the last column of ``X`` (values unchanged), for
+        ``Windower(series_id=...)``. ``None``: the whole table is one series.
+    time : str, optional
+        Long table: the column that orders the rows of each series (dates,
+        numbers: anything pandas can sort). It orders the rows and is then
+        left out of ``X``; ``data.loc[X.index, time]`` gives it back. Two rows
+        of one series at the same time are an error. ``None``: rows are
+        taken in the order they appear within each series.
     exog : array-like of shape (n_samples, n_exog) or DataFrame, optional
-        Exogenous columns observed alongside the series, appended to ``X``
-        after the series column.
+        Values observed alongside ``data``, aligned row for row: past
+        covariates that are not columns of ``data``. A NumPy ``exog`` in a
+        long table gets the column names ``exog0, exog1, ...``; a pandas one
+        must have ``data``'s index.
+    past_covariates : str or list of str, optional
+        Long table: columns observed up to ``t``, put in ``X`` at row ``t``.
+    future_covariates : str or list of str, optional
+        Long table: columns known ahead (a planned promotion, a price, a
+        holiday). For each, ``X`` gets the lead columns ``name_lead1`` ...
+        ``name_lead{horizon}`` holding its values at ``t + 1 ... t + horizon``
+        of the same series. A column may be both a past and a future
+        covariate, which adds its value at ``t`` too.
+    static_covariates : str or list of str, optional
+        Long table: columns constant within each series (a category, a
+        store), put in ``X`` as they are (strings stay strings: encode them,
+        for example with a ``OneHotEncoder`` in a ``ColumnTransformer``).
 
     Returns
     -------
-    X : ndarray of shape (n_samples - horizon, 1 + n_exog) or DataFrame
-        Inputs, float32 when every input column is float32 (memory is not
-        doubled), else float64; a DataFrame (index kept) when ``series`` is a pandas object.
-    y : ndarray of shape (n_samples - horizon, horizon) or DataFrame
-        Targets; column ``k`` is ``k + 1`` steps ahead (named ``name_t+k``).
+    X : ndarray or DataFrame of shape (n_rows, n_columns)
+        Inputs. One series: ``(n_samples - horizon, 1 + n_exog)``, a NumPy
+        array for NumPy input (float32 when every input column is float32,
+        else float64), else a DataFrame with the input's index. Long table: a
+        DataFrame in the column order above, every column keeping its dtype,
+        indexed by the labels of the rows of ``data`` it was built from.
+    y : ndarray or DataFrame of shape (n_rows, horizon)
+        Targets; column ``k`` is ``k + 1`` steps ahead, named
+        ``target_t+1 ... target_t+horizon`` in a DataFrame (index as ``X``).
+        float32 when the target is float32, else float64.
 
     Raises
     ------
     ValueError
-        If the series is not one column, is not finite, is too short for the
-        horizon, or ``exog`` has a different length.
+        One series: it is not one column, holds NaN or infinity, is too short
+        for the horizon, or ``exog`` has a different length. Long table: a
+        column without a role (the message lists the roles), a role naming a
+        missing column, a column in two roles, a missing ``target``, a
+        repeated (series, time) pair, a static covariate that varies within a
+        series, infinity in the target, or no series longer than ``horizon``.
+    TypeError
+        A role argument with a NumPy ``data``, or a non-numeric target.
+
+    See Also
+    --------
+    Windower : windows ``X`` row by row, per series with ``series_id``.
+
+    Notes
+    -----
+    A long table's rows are the time steps: ``time`` only orders them, and a
+    missing row is not filled in (row ``t + 1`` is the next row of the series,
+    whatever its time). Keep one row per step, with a NaN target where
+    nothing was observed (a closed day).
+
+    In a long table, NaN passes through unchanged, in ``X`` and in ``y``;
+    the model's ``missing`` setting decides what happens to it. Rows with a
+    NaN target are kept. One series alone keeps its former rule and rejects
+    NaN: pass it as a one-column DataFrame with ``target=`` to let NaN
+    through.
+
+    A series with at most ``horizon`` rows contributes no row. ``X`` and
+    ``y`` keep the index labels of ``data`` (not a new ``RangeIndex``), so
+    ``data.loc[X.index]`` gives the rows' times, ids and any other column
+    back, for plotting and for splitting by date; the labels are unique when
+    ``data``'s are.
 
     Examples
     --------
+    One series:
+
     >>> import numpy as np
     >>> from sklstm import forecast_xy
     >>> X, y = forecast_xy(np.arange(6.0), horizon=2)
@@ -324,21 +424,60 @@ def forecast_xy(series, *, horizon=1, exog=None):
            [2., 3.],
            [3., 4.],
            [4., 5.]])
+
+    A long table of two shops, with a planned promotion:
+
+    >>> import pandas as pd
+    >>> sales = pd.DataFrame({
+    ...     "shop": ["a", "b", "a", "b", "a", "b"],
+    ...     "day": [1, 1, 2, 2, 3, 3],
+    ...     "units": [10.0, 50.0, 11.0, 51.0, 12.0, 52.0],
+    ...     "promo": [0, 1, 1, 0, 0, 1],
+    ... })
+    >>> X, y = forecast_xy(sales, horizon=1, target="units", series_id="shop",
+    ...                    time="day", future_covariates=["promo"])
+    >>> X
+       units  promo_lead1 shop
+    0   10.0            1    a
+    2   11.0            0    a
+    1   50.0            0    b
+    3   51.0            1    b
+    >>> y
+       units_t+1
+    0       11.0
+    2       12.0
+    1       51.0
+    3       52.0
     """
     check_args("forecast_xy", horizon=(horizon, Interval(int, 1)))
+    roles = {"target": target, "series_id": series_id, "time": time,
+             "past_covariates": past_covariates, "future_covariates": future_covariates,
+             "static_covariates": static_covariates}
+    if all(value is None for value in roles.values()):
+        return _forecast_series(data, horizon, exog)
+    return _forecast_table(data, horizon, exog=exog, **roles)
+
+
+def _forecast_series(series, horizon, exog):
+    """:func:`forecast_xy` for one series given alone (the one-series form)."""
     is_pandas = isinstance(series, (pd.Series, pd.DataFrame))
     frame = series.to_frame() if isinstance(series, pd.Series) else pd.DataFrame(series)
     if frame.shape[1] != 1:
         raise ValueError(
-            f"series must be one column, got shape {frame.shape}. Pass the target "
-            "column as series and the others as exog."
+            f"forecast_xy: without target=, data is one series, and a series must be one "
+            f"column; got shape {frame.shape}. Pass the target column as the series and the "
+            "others as exog, or pass a DataFrame with target= and a role for every other "
+            f"column ({_ROLES})."
         )
     name = str(frame.columns[0]) if is_pandas else "y"
     dtype = _float_dtype(frame)
     values = frame.to_numpy(dtype=dtype)
     n = len(values)
     if not np.isfinite(values).all():
-        raise ValueError("series contains NaN or infinity; fill or drop those values first.")
+        raise ValueError(
+            "series contains NaN or infinity; fill or drop those values first. To keep "
+            "NaN for the model's missing='mask', pass the series as a one-column "
+            "DataFrame with target='name'.")
     if n <= horizon:
         raise ValueError(
             f"series has {n} values, too short to forecast horizon={horizon} steps "
@@ -361,4 +500,196 @@ def forecast_xy(series, *, horizon=1, exog=None):
     if not is_pandas:
         return X.to_numpy(dtype=dtype), y.astype(dtype, copy=False)
     y = pd.DataFrame(y, index=X.index, columns=[f"{name}_t+{k + 1}" for k in range(horizon)])
+    return X, y
+
+
+def _show(value):
+    """A value as an error message shows it: strings quoted, numbers and dates plain."""
+    return repr(str(value)) if isinstance(value, str) else str(value)
+
+
+def _column_list(role, value):
+    """A list-valued role (``past_covariates`` ...) as a list of column labels."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not np.iterable(value):
+        return [value]
+    names = list(value)
+    repeated = sorted({str(n) for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"forecast_xy: {role} names {repeated} more than once; name each "
+                         "column once.")
+    return names
+
+
+def _check_columns(data, single, lists):
+    """Check that every column of ``data`` has exactly one role (past + future allowed)."""
+    columns = list(data.columns)
+    shown = f"{[str(c) for c in columns[:20]]}{' ...' if len(columns) > 20 else ''}"
+    if data.columns.has_duplicates:
+        raise ValueError(
+            f"forecast_xy: data has repeated column names "
+            f"{sorted({str(c) for c in data.columns[data.columns.duplicated()]})}; "
+            "rename them so that each role names one column.")
+    owners = {}
+    for role, names in [*((r, [v]) for r, v in single.items() if v is not None),
+                        *lists.items()]:
+        for name in names:
+            if name not in data.columns:
+                raise ValueError(
+                    f"forecast_xy: {role}={name!r} is not a column of data; its columns are "
+                    f"{shown}.")
+            owners.setdefault(name, []).append(role)
+    for name, roles in owners.items():
+        if len(roles) > 1 and sorted(roles) != ["future_covariates", "past_covariates"]:
+            raise ValueError(
+                f"forecast_xy: column {name!r} is given two roles, {' and '.join(roles)}; "
+                "give each column one role (only a covariate may be both past and future).")
+    unroled = [str(c) for c in columns if c not in owners]
+    if unroled:
+        raise ValueError(
+            f"forecast_xy: column(s) {unroled} of data have no role; nothing is used or "
+            f"dropped silently. Give each column a role ({_ROLES}), or drop it from "
+            "data first.")
+
+
+def _forecast_table(data, horizon, *, target, series_id, time, exog, past_covariates,
+                    future_covariates, static_covariates):
+    """:func:`forecast_xy` for a long table whose columns have roles."""
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"forecast_xy: target=, series_id=, time= and the covariate roles name columns "
+            f"of a pandas DataFrame, but data is a {type(data).__name__}. Wrap it in a "
+            "DataFrame with column names, or pass one series alone without roles.")
+    if isinstance(exog, str) or (isinstance(exog, (list, tuple)) and exog
+                                 and all(isinstance(e, str) for e in exog)):
+        raise TypeError(
+            f"forecast_xy: exog takes values aligned row for row with data, got the "
+            f"name(s) {exog!r}; to use columns of data, pass past_covariates={exog!r}.")
+    if target is None:
+        raise ValueError(
+            "forecast_xy: target= is missing. With series_id=, time= or covariate roles, "
+            "data is a long table, and target names the column to forecast.")
+    single = {"target": target, "series_id": series_id, "time": time}
+    for role, value in single.items():
+        if value is not None and (not isinstance(value, str) and np.iterable(value)):
+            raise TypeError(f"forecast_xy: {role} takes one column name, got {value!r}.")
+    past = _column_list("past_covariates", past_covariates)
+    future = _column_list("future_covariates", future_covariates)
+    static = _column_list("static_covariates", static_covariates)
+    _check_columns(data, single, {"past_covariates": past, "future_covariates": future,
+                                  "static_covariates": static})
+    n = len(data)
+    if n == 0:
+        raise ValueError("forecast_xy: data has no rows.")
+    if exog is not None:
+        is_pandas = isinstance(exog, (pd.Series, pd.DataFrame))
+        frame = exog.to_frame() if isinstance(exog, pd.Series) else pd.DataFrame(exog)
+        if len(frame) != n:
+            raise ValueError(f"forecast_xy: exog has {len(frame)} rows but data has {n}; "
+                             "they must be aligned row for row.")
+        if not is_pandas:
+            frame = frame.set_axis([f"exog{j}" for j in range(frame.shape[1])], axis=1)
+            frame.index = data.index
+        elif not frame.index.equals(data.index):
+            raise ValueError("forecast_xy: exog's index differs from data's; align them row "
+                             "for row (for example exog.set_axis(data.index)).")
+        clash = [str(c) for c in frame.columns if c in data.columns]
+        if clash:
+            raise ValueError(f"forecast_xy: exog column(s) {clash} are also columns of data; "
+                             "rename them, or name data's columns in past_covariates.")
+        data = pd.concat([data, frame], axis=1)
+        past = past + list(frame.columns)
+    values = data[target]
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise TypeError(f"forecast_xy: the target column {target!r} must be numeric, got "
+                        f"dtype {values.dtype}.")
+    dtype = np.float32 if values.dtype == np.float32 else np.float64
+    values = values.to_numpy(dtype=dtype, na_value=np.nan)
+    if np.isinf(values).any():
+        raise ValueError(
+            f"forecast_xy: the target column {target!r} contains infinity in "
+            f"{int(np.isinf(values).sum())} row(s); replace it (NaN is let through for the "
+            "model's missing setting).")
+
+    # --- group by series (in order of first appearance), order by time
+    if series_id is None:
+        codes, ids = np.zeros(n, dtype=np.intp), [None]           # one series
+    else:
+        if data[series_id].isna().any():
+            raise ValueError(
+                f"forecast_xy: the series_id column {series_id!r} has "
+                f"{int(data[series_id].isna().sum())} missing value(s); every row needs the "
+                "id of its series. Fill or drop those rows.")
+        codes, ids = pd.factorize(data[series_id], sort=False)
+    if time is None:
+        order = np.argsort(codes, kind="stable")                   # (n,) rows by series
+    else:
+        stamps = data[time]
+        if stamps.isna().any():
+            raise ValueError(
+                f"forecast_xy: the time column {time!r} has {int(stamps.isna().sum())} "
+                "missing value(s); every row needs its time to be ordered.")
+        try:
+            ticks = pd.factorize(stamps, sort=True)[0]            # time ranks
+        except TypeError as exc:
+            raise TypeError(f"forecast_xy: the time column {time!r} cannot be sorted "
+                            f"({exc}); give it one type (dates or numbers).") from None
+        order = np.lexsort((ticks, codes))                         # by series, then time
+        same = (np.diff(codes[order]) == 0) & (np.diff(ticks[order]) == 0)
+        if same.any():
+            row = order[np.flatnonzero(same)[0]]
+            where = ("" if series_id is None
+                     else f"series {_show(ids[codes[row]])} of {series_id!r} has ")
+            raise ValueError(
+                f"forecast_xy: {where}more than one row at time {stamps.iloc[row]} (column "
+                f"{time!r}; {int(same.sum())} repeated row(s) in all); each series needs "
+                "one row per time step. Aggregate the repeated rows (for example with "
+                "groupby(...).sum()) or drop them first.")
+    grouped = codes[order]                                         # (n,) series of row i
+    lengths = np.bincount(grouped, minlength=len(ids))             # (n_series,)
+    first = np.concatenate([[0], np.cumsum(lengths)[:-1]])         # each series' 1st row
+    step = np.arange(n) - first[grouped]                           # position in its series
+    keep = np.flatnonzero(step < lengths[grouped] - horizon)       # has a full future
+    if keep.size == 0:
+        raise ValueError(
+            f"forecast_xy: no series has more than horizon={horizon} rows (the longest has "
+            f"{lengths.max()}), so no row has a full future to forecast. Use a shorter "
+            "horizon or longer series.")
+
+    for name in static:
+        counts = data[name].groupby(codes, sort=False).nunique(dropna=False)
+        varying = np.flatnonzero(counts.to_numpy() > 1)
+        if varying.size:
+            code = counts.index[varying[0]]
+            seen = pd.unique(data[name].to_numpy()[codes == code])
+            where = "the table" if series_id is None else f"series {_show(ids[code])}"
+            raise ValueError(
+                f"forecast_xy: static covariate {name!r} is not constant within {where} "
+                f"(values {', '.join(map(_show, seen[:5]))}{' ...' if len(seen) > 5 else ''}"
+                f"; {varying.size} series vary in all); a static covariate has one value "
+                "per series. Give it another role, such as past_covariates.")
+
+    # --- assemble: target, past, future leads, statics, series id
+    rows = order[keep]                                             # rows of data kept
+    index = data.index[rows]
+    columns = {}
+    for name in [target, *past]:
+        columns[name] = data[name].iloc[rows].reset_index(drop=True)
+    for name in future:
+        for lead in range(1, horizon + 1):
+            label = f"{name}_lead{lead}"
+            if label in columns or label in data.columns:
+                raise ValueError(
+                    f"forecast_xy: the lead column {label!r} of future covariate {name!r} "
+                    "would repeat a column name; rename that column of data.")
+            columns[label] = data[name].iloc[order[keep + lead]].reset_index(drop=True)
+    for name in [*static, *([] if series_id is None else [series_id])]:
+        columns[name] = data[name].iloc[rows].reset_index(drop=True)
+    X = pd.concat(columns, axis=1).set_axis(index, axis=0)
+    ahead = values[order]                                          # targets, grouped
+    y = pd.DataFrame({f"{target}_t+{k}": ahead[keep + k] for k in range(1, horizon + 1)},
+                     index=index)
     return X, y

@@ -166,3 +166,110 @@ def test_us_employment_is_a_real_hierarchy():
     assert gap[:, goods].max() <= 1e-12 * values[:, goods].max()   # an exact sum
     full = datasets.load_series("us_employment")
     assert full.shape == (120, 23) and datasets.DATASETS["us_employment"] == ("nonfarm", 12)
+
+
+# ------------------------------------------------------------------ retail panel
+
+
+def test_retail_panel_layout_is_a_seeded_long_table():
+    panel = datasets.make_retail_panel(5, 30, n_categories=2, random_state=0)
+    pd.testing.assert_frame_equal(panel,
+                                  datasets.make_retail_panel(5, 30, n_categories=2,
+                                                             random_state=0))
+    other = datasets.make_retail_panel(5, 30, n_categories=2, random_state=1)
+    assert not np.allclose(panel["sales"], other["sales"])
+    assert list(panel.columns) == ["series_id", "date", "sales", "price", "promo", "category"]
+    assert panel.shape == (150, 6) and panel.index.equals(pd.RangeIndex(150))
+    assert list(pd.unique(panel["series_id"])) == ["p0", "p1", "p2", "p3", "p4"]
+    assert pd.api.types.is_datetime64_any_dtype(panel["date"])
+    assert panel["sales"].dtype == panel["price"].dtype == np.float64
+    assert panel["promo"].dtype == np.int64 and set(panel["promo"]) <= {0, 1}
+    for _, rows in panel.groupby("series_id"):     # rows: product, then day by day
+        assert (rows["date"].diff().iloc[1:] == pd.Timedelta(days=1)).all()
+        assert rows["date"].iloc[0] == pd.Timestamp("2022-01-01")
+        assert rows["category"].nunique() == 1       # a static
+    assert sorted(panel.groupby("series_id")["category"].first()) == ["c0", "c0", "c0",
+                                                                     "c1", "c1"]
+    assert (panel["sales"] > 0).all() and (panel["price"] >= 0.01).all()
+    assert list(datasets.make_retail_panel(12, 2, random_state=0)["series_id"][:2]) == \
+        ["p00", "p00"]
+    assert datasets.make_retail_panel(1, 3, start="2024-02-28")["date"].iloc[-1] == \
+        pd.Timestamp("2024-03-01")
+
+
+def test_retail_panel_follows_its_formula():
+    plain = dict(weekly=0.0, yearly=0.0, noise=0.0, random_state=0)
+    # levels alone: constant per product, log-spaced from level to level * level_spread
+    flat = datasets.make_retail_panel(6, 40, promo_rate=0.0, price_elasticity=0.0,
+                                      level=10.0, level_spread=100.0, **plain)
+    by_product = flat.groupby("series_id")["sales"]
+    np.testing.assert_allclose(by_product.std(), 0.0, atol=1e-9)
+    np.testing.assert_allclose(np.sort(by_product.mean()), 10.0 * 100.0 ** np.linspace(0, 1, 6),
+                               rtol=1e-12)
+    # promotions multiply by promo_lift exactly
+    promoted = datasets.make_retail_panel(6, 40, promo_rate=0.1, price_elasticity=0.0,
+                                          promo_lift=1.8, **plain)
+    assert 0.1 < promoted["promo"].mean() < 0.6
+    np.testing.assert_allclose(promoted["sales"] / flat["sales"],
+                               np.where(promoted["promo"] == 1, 1.8, 1.0), rtol=1e-12)
+    # price: sales * price ** elasticity is constant per product
+    priced = datasets.make_retail_panel(6, 400, promo_rate=0.0, price_elasticity=2.0, **plain)
+    assert (priced.groupby("series_id")["price"].nunique() > 1).any()   # prices changed
+    kept = (priced["sales"] * priced["price"] ** 2).groupby(priced["series_id"])
+    np.testing.assert_allclose(kept.std() / kept.mean(), 0.0, atol=1e-12)
+
+
+def test_retail_panel_defaults_show_spread_lift_and_seasons():
+    panel = datasets.make_retail_panel(random_state=0)
+    assert panel.shape == (40 * 730, 6)
+    mean = panel.groupby("series_id")["sales"].mean()
+    # seeds 0-9: 83-152 (the level spread of 100 times price and season effects)
+    assert 50 < mean.max() / mean.min() < 300
+    lift = panel.groupby(["series_id", "promo"])["sales"].mean().unstack()
+    # seeds 0-9: median lift 1.78-1.85
+    assert 1.7 < (lift[1] / lift[0]).median() < 1.9
+    weekday = panel.groupby(["series_id", panel["date"].dt.day_of_week])["sales"].mean()
+    month = panel.groupby(["series_id", panel["date"].dt.month])["sales"].mean()
+    # seeds 0-9: every product's weekday means spread >= 1.45, monthly means >= 1.24
+    assert (weekday.groupby(level=0).max() / weekday.groupby(level=0).min()).min() > 1.3
+    assert (month.groupby(level=0).max() / month.groupby(level=0).min()).min() > 1.15
+
+
+def test_retail_panel_closed_days_and_zero_sales():
+    base = datasets.make_retail_panel(10, 400, random_state=3)
+    assert not base["sales"].isna().any() and not (base["sales"] == 0).any()
+    gaps = datasets.make_retail_panel(10, 400, closed_rate=0.1, zero_rate=0.05, random_state=3)
+    closed = gaps["sales"].isna()
+    by_day = closed.groupby(gaps["date"]).mean()
+    assert set(by_day) == {0.0, 1.0}                   # a closed day closes every product
+    assert 0.05 < by_day.mean() < 0.15
+    zero = gaps["sales"] == 0
+    assert 0.03 < zero.mean() < 0.07
+    other = ~closed & ~zero                            # everything else is unchanged
+    pd.testing.assert_series_equal(gaps["sales"][other], base["sales"][other])
+    pd.testing.assert_frame_equal(gaps.drop(columns="sales"), base.drop(columns="sales"))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n_series": 0}, r"make_retail_panel: invalid value n_series=0; expected an int in "
+                      r"\[1, inf\]\.$"),
+    ({"n_days": 10.0}, r"invalid value n_days=10\.0; expected an int in \[1, inf\]"),
+    ({"level": 0.0}, r"invalid value level=0\.0; expected a float in \(0, inf\) \(the "
+                     r"smallest product's mean daily sales\)"),
+    ({"level_spread": 0.5}, r"invalid value level_spread=0\.5; expected a float in \[1, inf\] "
+                            r"\(the largest product's level over the smallest's\)"),
+    ({"weekly": 1.0}, r"invalid value weekly=1\.0; expected a float in \[0, 1\) \(keeps the "
+                      r"factor 1 \+ amplitude \* profile positive\)"),
+    ({"promo_rate": 1.5}, r"invalid value promo_rate=1\.5; expected a float in \[0, 1\] "
+                          r"\(a daily probability\)"),
+    ({"promo_lift": -1}, r"invalid value promo_lift=-1; expected a float in \(0, inf\) "
+                         r"\(1 is no effect\)"),
+    ({"closed_rate": 1.0}, r"invalid value closed_rate=1\.0; expected a float in \[0, 1\) "
+                           r"\(a daily probability; 1 closes every day\)"),
+    ({"noise": float("nan")}, r"invalid value noise=nan; expected a float in \[0, inf\]"),
+    ({"start": "someday"}, r"make_retail_panel: invalid value start='someday'; expected a "
+                           r"date such as '2022-01-01'\.$"),
+])
+def test_retail_panel_checks_its_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.make_retail_panel(**kwargs)

@@ -1,10 +1,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
 
 from sklstm import LastValueRegressor, Windower, forecast_xy
+from sklstm.datasets import make_retail_panel
 
 
 def test_row_t_is_the_window_ending_at_t():
@@ -76,7 +79,6 @@ def test_bad_parameters_are_named(params, match):
 
 @pytest.mark.parametrize("X, error, match", [
     (np.arange(5.0), ValueError, "Expected 2D array, got 1D array"),
-    (np.array([[1.0], [np.nan]]), ValueError, "Input X contains NaN"),
     (np.array([[1.0], [np.inf]]), ValueError, "Input X contains infinity"),
     (np.empty((0, 2)), ValueError, "0 sample"),
     (np.array([["a"], ["b"]]), ValueError, "could not convert string to float"),
@@ -126,12 +128,12 @@ def test_forecast_xy_pandas_keeps_index_and_names():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"series": np.arange(3.0), "horizon": 3}, "too short to forecast horizon=3"),
-    ({"series": np.arange(5.0), "horizon": 0},
+    ({"data": np.arange(3.0), "horizon": 3}, "too short to forecast horizon=3"),
+    ({"data": np.arange(5.0), "horizon": 0},
      r"forecast_xy: invalid value horizon=0; expected an int in \[1, inf\]"),
-    ({"series": np.ones((5, 2))}, "series must be one column"),
-    ({"series": np.array([1.0, np.nan, 2.0])}, "NaN or infinity"),
-    ({"series": np.arange(5.0), "exog": np.ones((4, 1))}, "exog has 4 rows but series has 5"),
+    ({"data": np.ones((5, 2))}, "series must be one column"),
+    ({"data": np.array([1.0, np.nan, 2.0])}, "NaN or infinity"),
+    ({"data": np.arange(5.0), "exog": np.ones((4, 1))}, "exog has 4 rows but series has 5"),
 ])
 def test_forecast_xy_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -216,3 +218,218 @@ def test_series_id_must_be_complete_and_features_finite():
     df.loc[2, "sales"] = np.inf
     with pytest.raises(ValueError, match="Input X contains infinity"):
         Windower(series_id="shop").fit(df)
+
+
+def test_nan_passes_through_the_windower():
+    X = np.array([[np.nan, 1.0], [2.0, np.nan], [3.0, 4.0]])
+    np.testing.assert_array_equal(Windower(window=2).fit_transform(X)[:, -1], X)
+    frame = pd.DataFrame({"shop": ["a", "b", "a"], "x": [np.nan, 1.0, 2.0]})
+    windows = Windower(window=2, series_id="shop").fit_transform(frame)
+    np.testing.assert_array_equal(windows[:, :, 0], [[np.nan, np.nan], [1.0, 1.0],
+                                                     [np.nan, 2.0]])
+
+
+# ------------------------------------------------------- forecast_xy on long tables
+
+ROLES = (r"target=, series_id=, time=, past_covariates= \(or exog=\), future_covariates=, "
+         r"static_covariates=")
+
+
+def _shuffled_panel(seed=0, n_series=5, n_days=60):
+    """A small retail panel with its rows in random order."""
+    panel = make_retail_panel(n_series, n_days, promo_rate=0.1, closed_rate=0.05,
+                              random_state=seed)
+    return panel.sample(frac=1.0, random_state=seed)
+
+
+def _lookup(panel, column):
+    return panel.set_index(["series_id", "date"])[column]
+
+
+def _at(lookup, ids, dates):
+    """``lookup`` at each (id, date) pair, NaN where the pair is not in the table."""
+    return lookup.reindex(pd.MultiIndex.from_arrays([ids, dates])).to_numpy()
+
+
+PANEL_ROLES = dict(target="sales", series_id="series_id", time="date",
+                   past_covariates=["price"], future_covariates=["promo", "price"],
+                   static_covariates=["category"])
+
+
+def test_long_table_columns_and_every_lead_aligned():
+    panel = _shuffled_panel()
+    X, y = forecast_xy(panel, 3, **PANEL_ROLES)
+    assert list(X.columns) == ["sales", "price", "promo_lead1", "promo_lead2", "promo_lead3",
+                               "price_lead1", "price_lead2", "price_lead3", "category",
+                               "series_id"]
+    assert list(y.columns) == ["sales_t+1", "sales_t+2", "sales_t+3"]
+    assert X.index.equals(y.index) and X.index.isin(panel.index).all()
+    ids = X["series_id"].to_numpy()
+    dates = pd.DatetimeIndex(panel.loc[X.index, "date"])          # the index finds the time
+    np.testing.assert_array_equal(ids, panel.loc[X.index, "series_id"])
+    for column in ["sales", "price", "category"]:                 # row t: values at t
+        np.testing.assert_array_equal(X[column], panel.loc[X.index, column])
+    for lead in (1, 2, 3):                                         # every row checked
+        ahead = dates + pd.Timedelta(days=lead)
+        for name in ["promo", "price"]:
+            np.testing.assert_array_equal(X[f"{name}_lead{lead}"],
+                                          _at(_lookup(panel, name), ids, ahead))
+        np.testing.assert_array_equal(y[f"sales_t+{lead}"],      # NaN where closed
+                                      _at(_lookup(panel, "sales"), ids, ahead))
+    assert X["promo_lead1"].dtype == np.int64                    # dtypes kept
+    # rows: series in order of first appearance, by date within each series
+    first_seen = list(pd.unique(panel["series_id"]))
+    assert list(pd.unique(ids)) == first_seen
+    order = pd.DataFrame({"code": [first_seen.index(i) for i in ids], "date": dates})
+    assert order.equals(order.sort_values(["code", "date"]).reset_index(drop=True))
+
+
+def test_long_table_drops_rows_per_series():
+    data = pd.DataFrame({"id": ["a"] * 5 + ["b"] * 3 + ["c"] * 2,
+                         "v": np.arange(10.0)}, index=np.arange(100, 110))
+    X, y = forecast_xy(data, 2, target="v", series_id="id")
+    # a keeps 5 - 2 rows, b keeps 1, c (2 rows, no full future) none
+    assert list(X.index) == [100, 101, 102, 105] and X.index.equals(y.index)
+    assert list(X["id"]) == ["a", "a", "a", "b"]
+    np.testing.assert_array_equal(y, [[1, 2], [2, 3], [3, 4], [6, 7]])
+    with pytest.raises(ValueError, match=r"no series has more than horizon=5 rows \(the "
+                                         r"longest has 5\)"):
+        forecast_xy(data, 5, target="v", series_id="id")
+
+
+@pytest.mark.parametrize("padding", ["edge", "zero"])
+def test_no_window_crosses_series(padding):
+    # series k lives in [1000 k, 1000 k + 999]; rows interleaved, lengths differ
+    rng = np.random.RandomState(0)
+    rows = []
+    for k, length in enumerate([40, 25, 60, 9]):
+        rows += [(f"s{k}", day, 1000 * k + rng.uniform(0, 999), 1000 * k + rng.uniform(0, 999))
+                 for day in range(length)]
+    data = pd.DataFrame(rows, columns=["store", "day", "units", "plan"])
+    data = data.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    X, y = forecast_xy(data, 2, target="units", series_id="store", time="day",
+                       future_covariates="plan")
+    windows = Windower(window=8, padding=padding, series_id="store").fit_transform(X)
+    assert windows.shape == (len(X), 8, 3)                      # units, plan_lead1, 2
+    series = X["store"].str[1:].astype(int).to_numpy()
+    band = np.floor(windows / 1000)                             # which series a value is from
+    real = windows != 0 if padding == "zero" else np.ones(windows.shape, dtype=bool)
+    for row in range(len(X)):                                   # every row checked
+        assert (band[row][real[row]] == series[row]).all(), row
+    assert (np.floor(y.to_numpy() / 1000) == series[:, None]).all()
+
+
+def test_long_table_one_series_matches_the_series_form():
+    s = pd.Series(np.arange(12.0) ** 2, name="v")
+    expected_X, expected_y = forecast_xy(s, horizon=3)
+    X, y = forecast_xy(s.to_frame(), 3, target="v")
+    pd.testing.assert_frame_equal(X, expected_X)
+    pd.testing.assert_frame_equal(y, expected_y)
+
+
+def test_long_table_passes_nan_through():
+    data = pd.DataFrame({"id": ["a"] * 4 + ["b"] * 4, "v": [1.0, np.nan, 3.0, 4.0] * 2,
+                         "temp": [np.nan, 1.0, 2.0, 3.0] * 2})
+    X, y = forecast_xy(data, 1, target="v", series_id="id", future_covariates="temp")
+    np.testing.assert_array_equal(X["v"], [1.0, np.nan, 3.0] * 2)
+    np.testing.assert_array_equal(X["temp_lead1"], [1.0, 2.0, 3.0] * 2)
+    np.testing.assert_array_equal(y["v_t+1"], [np.nan, 3.0, 4.0] * 2)
+    windows = Windower(window=2, series_id="id").fit_transform(X)
+    np.testing.assert_array_equal(windows[:, :, 0], [[1, 1], [1, np.nan], [np.nan, 3]] * 2)
+
+
+def test_long_table_exog_and_past_and_future_roles():
+    data = pd.DataFrame({"v": np.arange(6.0), "price": np.arange(10.0, 16.0)})
+    X, y = forecast_xy(data, 1, target="v", past_covariates="price", future_covariates="price",
+                       exog=np.arange(20.0, 26.0)[:, None])
+    assert list(X.columns) == ["v", "price", "exog0", "price_lead1"]
+    np.testing.assert_array_equal(X.to_numpy()[:, 1:], np.column_stack(
+        [np.arange(10.0, 15.0), np.arange(20.0, 25.0), np.arange(11.0, 16.0)]))
+    frame = pd.DataFrame({"temp": np.ones(6)}, index=data.index)
+    assert list(forecast_xy(data[["v"]], 1, target="v", exog=frame)[0].columns) == ["v", "temp"]
+
+
+def test_static_categorical_goes_through_a_column_transformer():
+    panel = make_retail_panel(6, 50, random_state=1)
+    X, y = forecast_xy(panel, 1, target="sales", series_id="series_id", time="date",
+                       future_covariates=["promo", "price"], static_covariates="category")
+    encode = ColumnTransformer(
+        [("keep", "passthrough", ["sales", "promo_lead1", "price_lead1"]),
+         ("category", OneHotEncoder(sparse_output=False, handle_unknown="ignore"),
+          ["category"]),
+         ("id", "passthrough", ["series_id"])],
+        verbose_feature_names_out=False).set_output(transform="pandas")
+    pipe = make_pipeline(encode, Windower(window=7, series_id="series_id"),
+                         LastValueRegressor()).fit(X, y)
+    np.testing.assert_array_equal(pipe.predict(X).ravel(), X["sales"])  # sales: channel 0
+    windows = pipe[:-1].transform(X)
+    assert windows.shape == (len(X), 7, 3 + panel["category"].nunique())
+
+
+def _small_table():
+    return pd.DataFrame({"shop": ["a", "a", "b", "b"], "day": [1, 2, 1, 2],
+                         "units": [1.0, 2.0, 3.0, 4.0], "promo": [0, 1, 0, 1],
+                         "region": ["n", "n", "s", "s"]})
+
+
+@pytest.mark.parametrize("change, kwargs, error, match", [
+    (None, {"target": "units", "series_id": "shop", "time": "day"}, ValueError,
+     r"forecast_xy: column\(s\) \['promo', 'region'\] of data have no role; nothing is "
+     r"used or dropped silently. Give each column a role \(" + ROLES + r"\), or drop it"),
+    (None, {"series_id": "shop", "time": "day", "past_covariates": ["units", "promo"],
+            "static_covariates": "region"}, ValueError, r"forecast_xy: target= is missing"),
+    (None, {"target": "units", "series_id": "shop", "time": "day", "past_covariates": "promo",
+            "static_covariates": ["region", "store"]}, ValueError,
+     r"static_covariates='store' is not a column of data; its columns are \['shop', 'day', "),
+    (None, {"target": "units", "series_id": "shop", "time": "day", "past_covariates": "promo",
+            "static_covariates": ["region", "shop"]}, ValueError,
+     r"column 'shop' is given two roles, series_id and static_covariates"),
+    (None, {"target": "units", "series_id": "shop", "time": "day",
+            "past_covariates": ["promo", "promo"], "static_covariates": "region"},
+     ValueError, r"past_covariates names \['promo'\] more than once"),
+    ({"day": [1, 2, 2, 2]}, {"target": "units", "series_id": "shop", "time": "day",
+                             "past_covariates": "promo", "static_covariates": "region"},
+     ValueError, r"forecast_xy: series 'b' of 'shop' has more than one row at time 2 \(column "
+                 r"'day'; 1 repeated row\(s\) in all\); each series needs one row per time "
+                 r"step. Aggregate the repeated rows"),
+    ({"region": ["n", "n", "s", "x"]}, {"target": "units", "series_id": "shop", "time": "day",
+                                        "past_covariates": "promo",
+                                        "static_covariates": "region"},
+     ValueError, r"forecast_xy: static covariate 'region' is not constant within series 'b' "
+                 r"\(values 's', 'x'; 1 series vary in all\); a static covariate has one "
+                 r"value per series"),
+    ({"units": [1.0, np.inf, 3.0, 4.0]}, {"target": "units", "series_id": "shop",
+                                          "past_covariates": ["day", "promo", "region"]},
+     ValueError, r"the target column 'units' contains infinity in 1 row\(s\)"),
+    ({"units": ["1", "2", "3", "4"]}, {"target": "units", "series_id": "shop",
+                                       "past_covariates": ["day", "promo", "region"]},
+     TypeError, r"the target column 'units' must be numeric, got dtype"),
+    ({"shop": ["a", None, "b", "b"]}, {"target": "units", "series_id": "shop",
+                                       "past_covariates": ["day", "promo", "region"]},
+     ValueError, r"the series_id column 'shop' has 1 missing value\(s\)"),
+    ({"day": [1, None, 1, 2]}, {"target": "units", "series_id": "shop", "time": "day",
+                                "past_covariates": "promo", "static_covariates": "region"},
+     ValueError, r"the time column 'day' has 1 missing value\(s\)"),
+    (None, {"target": ["units"], "series_id": "shop", "time": "day",
+            "past_covariates": ["promo", "region"]},
+     TypeError, r"forecast_xy: target takes one column name, got \['units'\]"),
+    (None, {"target": "units", "series_id": "shop", "time": "day",
+            "static_covariates": "region", "exog": ["promo"]},
+     TypeError, r"exog takes values aligned row for row with data, got the name\(s\) "
+                r"\['promo'\]; to use columns of data, pass past_covariates=\['promo'\]"),
+    (None, {"target": "units", "series_id": "shop", "time": "day", "past_covariates": "promo",
+            "static_covariates": "region", "exog": np.ones((3, 1))},
+     ValueError, r"forecast_xy: exog has 3 rows but data has 4"),
+])
+def test_long_table_errors(change, kwargs, error, match):
+    data = _small_table()
+    for column, values in (change or {}).items():
+        data[column] = values
+    with pytest.raises(error, match=match):
+        forecast_xy(data, 1, **kwargs)
+
+
+def test_long_table_needs_a_dataframe():
+    with pytest.raises(TypeError, match=r"name columns of a pandas DataFrame, but data is a "
+                                        r"ndarray"):
+        forecast_xy(np.ones((5, 2)), target=0, past_covariates=1)
