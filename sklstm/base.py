@@ -831,9 +831,6 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         if not np.isfinite(weight).all():
             raise ValueError(f"{name}: sample_weight contains NaN or infinity; pass "
                              "finite, non-negative weights.")
-        if not weight.any():
-            raise ValueError(f"{name}: every sample_weight is 0, so there is nothing to "
-                             "learn from. Give the rows to learn from a positive weight.")
         return None if (weight == weight[0]).all() else weight
 
     def _resolve_window_norm(self, X, y):

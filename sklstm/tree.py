@@ -157,6 +157,7 @@ class TreeLSTMRegressor(SequenceRegressor):
     """
 
     _onnx_exportable = False   # DGL message passing has no ONNX form
+    _supports_missing = False  # channel j is node j: no room for availability channels
     _variant_params = {"hierarchy": None, "cell": "childsum", "direction": "both",
                        "coherent": False}
     _parameter_constraints = {
