@@ -157,14 +157,15 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         target scaling, which map the bounds back as they map the point
         forecast):
 
-        - with ``quantiles``: the CQR scores of Romano et al. (2019),
-          :math:`\max(\hat{q}_{lo} - y, y - \hat{q}_{hi})`;
         - ``"absolute"``: absolute residuals :math:`|y - \hat{y}|`, an
-          interval of one width for every window;
-        - ``"scaled"`` (what ``True`` means): absolute residuals divided by
+          interval of one width for every window; with ``quantiles``, the
+          CQR scores of Romano et al. (2019),
+          :math:`\max(\hat{q}_{lo} - y, y - \hat{q}_{hi})`;
+        - ``"scaled"`` (what ``True`` means): the same scores divided by
           the standard deviation of the target channel over the window,
-          :math:`|y - \hat{y}| / \sigma_x`, so the interval is
-          :math:`\hat{y} \pm \hat{s}\, \sigma_x`, wide where the series
+          :math:`\sigma_x`; the interval is
+          :math:`\hat{y} \pm \hat{s}\, \sigma_x` (or the quantile pair
+          widened by :math:`\hat{s}\, \sigma_x`), wide where the series
           is volatile (normalized conformal prediction, Papadopoulos et al.
           2008). Same guarantee, since :math:`\sigma_x` depends on the
           input only; on series whose noise grows with their level it holds
@@ -634,7 +635,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         low, high, margin = self._interval_plan(coverage)
         lower = outputs if low is None else outputs[..., low]
         upper = outputs if high is None else outputs[..., high]
-        margin = margin * spread if low is None else margin
+        margin = margin * spread           # spread is 1 unless scores are scaled
         # a negative (CQR) margin shrinks the interval; never past its midpoint
         margin = np.maximum(margin, -(upper - lower) / 2)
         return lower - margin, upper + margin
@@ -645,8 +646,8 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         Returns ``(low, high, margin)``: the bounds are the quantile outputs
         at positions ``low`` and ``high`` (``None``: the point output, for a
         model without quantiles) widened by ``margin``, one value per model
-        output in model units (for the point output, times each row's
-        ``_score_scale``). With ``conformal`` the margin is the conformal
+        output in model units (times each row's ``_score_scale``, which is 1
+        unless the scores are scaled). With ``conformal`` the margin is the conformal
         quantile of the calibration scores (absolute residuals, or CQR scores
         for the quantile pair); without it, zero. :func:`sklstm.export.to_onnx`
         builds its interval output from the same plan.
@@ -662,7 +663,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         if not self.conformal:
             return low, high, np.zeros(cal.shape[1] if cal is not None else 1)
         scores = np.maximum(cal[..., low] - y, y - cal[..., high])          # CQR
-        return low, high, conformal_margin(scores, coverage, name)
+        return low, high, conformal_margin(scores / self._calibration_scale, coverage, name)
 
     def _quantile_pair(self, coverage):
         """Positions of the trained levels ``(1 -+ coverage) / 2``."""

@@ -187,7 +187,7 @@ class _PredictGraph(nn.Module):
         if self.interval:
             lower = raw if self.low is None else raw[..., self.low]
             upper = raw if self.high is None else raw[..., self.high]
-            margin = self.margin if spread is None else self.margin * spread
+            margin = self.margin if spread is None else self.margin * spread   # (N, O)
             margin = torch.maximum(margin, (lower - upper) / 2)
             outputs.append(torch.stack([decode(lower - margin), decode(upper + margin)],
                                        dim=-1))
@@ -505,8 +505,7 @@ def _predict_graph(estimator, coverage=None):
 
 def _spread_rule(estimator, sequence_shape):
     """Where the graph reads the per-window scale of scaled conformal scores."""
-    if estimator.quantiles_ is None and estimator._scales_scores() \
-            and len(sequence_shape) == 2:
+    if estimator._scales_scores() and len(sequence_shape) == 2:
         probe = np.zeros((1,) + tuple(sequence_shape), dtype=np.float32)
         if estimator._window_spread(probe) is not None:
             return {"spread_channel": estimator.target_channel,

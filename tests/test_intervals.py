@@ -184,7 +184,7 @@ def test_scaled_scores_divide_by_the_window_spread():
 
 def test_cqr_widens_the_trained_quantiles_by_the_conformal_margin():
     X, y = noisy_task(n=150)
-    model = LSTMRegressor(quantiles=(0.1, 0.9), conformal=True, window_norm=None,
+    model = LSTMRegressor(quantiles=(0.1, 0.9), conformal="absolute", window_norm=None,
                           max_epochs=5, random_state=0).fit(X, y)
     X_cal, y_cal = _calibration_rows(model, X, y)
     # conformal predict_quantiles gives calibrated levels: ask the head itself
@@ -198,6 +198,26 @@ def test_cqr_widens_the_trained_quantiles_by_the_conformal_margin():
     assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
     # calibrated quantiles are the interval's bounds
     assert_allclose(model.predict_quantiles(X, [0.1, 0.9]), got)
+
+
+def test_scaled_cqr_divides_the_scores_by_the_window_spread():
+    X, y = noisy_task(n=150)
+    model = LSTMRegressor(quantiles=(0.1, 0.9), conformal=True, window_norm=None,
+                          max_epochs=5, random_state=0).fit(X, y)
+    X_cal, y_cal = _calibration_rows(model, X, y)
+    cut = len(X) - len(X_cal)
+    raw = LSTMRegressor(quantiles=(0.1, 0.9), window_norm=None, max_epochs=5,
+                        random_state=0).fit(X[:cut], y[:cut])
+    q_cal = raw.predict_quantiles(X_cal)
+    spread_cal = X_cal[:, :, 0].astype(np.float64).std(axis=1)
+    scores = np.maximum(q_cal[:, 0] - y_cal, y_cal - q_cal[:, 2]) / spread_cal
+    margin = _kth_smallest(scores, 0.8) * X[:, :, 0].astype(np.float64).std(axis=1)
+    q = raw.predict_quantiles(X)
+    lower, upper = q[:, 0] - margin, q[:, 2] + margin
+    middle = (q[:, 0] + q[:, 2]) / 2          # a negative margin stops at the midpoint
+    expected = np.stack([np.minimum(lower, middle), np.maximum(upper, middle)], axis=1)
+    assert_allclose(model.predict_interval(X, coverage=0.8), expected, rtol=1e-5,
+                    atol=1e-5 * np.abs(expected).max())
 
 
 def test_too_few_calibration_rows_give_an_infinite_interval_and_a_warning():
