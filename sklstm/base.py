@@ -131,6 +131,14 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         is ``window_norm_``. ``None`` leaves windows as they are. In every
         mode the input channels are then standardised with their training
         mean and standard deviation.
+    window_norm_channels : {"all", "target"}, default="all"
+        The channels ``window_norm`` normalises. ``"all"``: every input
+        channel, by its own window statistics (RevIN). ``"target"``: only
+        channel ``target_channel``; the other channels (covariates such as a
+        promotion flag, a price or calendar features, whose absolute values
+        carry their meaning) keep their values and get only the training
+        standardisation. Use ``"target"`` with covariates, and for panels of
+        series at different levels with ``window_norm="standard"``.
     target_channel : int or None, default=0
         With ``window_norm``, the input channel the target is measured in
         (``0`` is the series column that :func:`~sklstm.forecast_xy` puts
@@ -315,6 +323,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         "validation_fraction": Interval(float, 0.0, 1.0, closed="neither"),
         "n_iter_no_change": Interval(int, 1, allow_none=True),
         "window_norm": Options(("auto", None) + MODES),
+        "window_norm_channels": Options(["all", "target"]),
         "target_channel": Interval(int, 0, allow_none=True),
         "quantiles": Options([None], extra=is_levels,
                              extra_text="a tuple of floats in (0, 1)"),
@@ -346,6 +355,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         validation_fraction=0.1,
         n_iter_no_change=10,
         window_norm="auto",
+        window_norm_channels="all",
         target_channel=0,
         quantiles=None,
         conformal=False,
@@ -369,6 +379,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.window_norm = window_norm
+        self.window_norm_channels = window_norm_channels
         self.target_channel = target_channel
         self.quantiles = quantiles
         self.conformal = conformal
@@ -869,6 +880,8 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         observed = ~np.isnan(X) if self.missing == "mask" else None
         if self.window_norm_ is not None:
             loc, scale = window_stats(X, self.window_norm_)
+            kept = ~self._normalized_channels(X.shape[2])
+            loc[:, kept], scale[:, kept] = 0.0, 1.0
             X = normalize_windows(X, loc, scale)
             if self.target_channel is not None:
                 stats = self._target_stats(loc, scale)
@@ -879,6 +892,13 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             X = np.concatenate([np.where(observed, X, np.float32(0)),
                                 observed.astype(np.float32)], axis=2)
         return X, stats
+
+    def _normalized_channels(self, n_channels):
+        """Boolean mask of the channels ``window_norm`` applies to."""
+        if self.window_norm_channels == "all" or self.target_channel is None \
+                or self.target_channel >= n_channels:
+            return np.ones(n_channels, dtype=bool)
+        return np.arange(n_channels) == self.target_channel
 
     def _target_stats(self, loc, scale):
         """The target's window statistics from every channel's ``(n_samples, n_channels)``."""

@@ -124,7 +124,7 @@ class _PredictGraph(nn.Module):
     """
 
     def __init__(self, module, *, model_shape, prediction_shape, x_loc, x_scale, y_mean,
-                 y_scale, window_norm, target_channel, median_index=None,
+                 y_scale, window_norm, target_channel, normalized=None, median_index=None,
                  with_quantiles=False, interval=None, spread_channel=None, spread_floor=1.0):
         super().__init__()
         self.module = module
@@ -132,6 +132,9 @@ class _PredictGraph(nn.Module):
         self.prediction_shape = tuple(int(s) for s in prediction_shape)
         self.window_norm = window_norm
         self.target_channel = target_channel
+        # channels window_norm leaves alone get location 0 and scale 1
+        kept = None if normalized is None or all(normalized) else ~np.asarray(normalized)
+        self.register_buffer("kept", None if kept is None else torch.as_tensor(kept))
         self.median_index = median_index
         self.with_quantiles = with_quantiles
         channels = (1, 1, len(x_loc)) + (1,) * (len(self.model_shape) - 2)
@@ -161,6 +164,9 @@ class _PredictGraph(nn.Module):
         if self.window_norm is not None:
             x64 = x.double()
             loc, scale = _window_stats(x64, self.window_norm)     # (N, C) each
+            if self.kept is not None:
+                loc = torch.where(self.kept, torch.zeros_like(loc), loc)
+                scale = torch.where(self.kept, torch.ones_like(scale), scale)
             x64 = x64 - loc.reshape(_stat_shape(x64))
             if self.window_norm == "standard":
                 x64 = x64 / scale.reshape(_stat_shape(x64))
@@ -479,6 +485,7 @@ def _predict_graph(estimator, coverage=None):
         y_scale=scaler.scale_,
         window_norm=estimator.window_norm_,
         target_channel=estimator.target_channel,
+        normalized=estimator._normalized_channels(model_inputs.shape[2]).tolist(),
         median_index=None if levels is None else levels.index(0.5),
         with_quantiles=_exports_quantiles(estimator),
         interval=None if coverage is None else estimator._interval_plan(coverage),

@@ -219,6 +219,10 @@ class TreeLSTMRegressor(SequenceRegressor):
         last = X[:, -1, :][:, self._column_nodes].astype(np.float64)      # (n, n_outputs)
         return choose_window_norm(last, y)
 
+    def _normalized_channels(self, n_channels):
+        """Every channel is a node's series, and a target: ``window_norm`` applies to all."""
+        return np.ones(n_channels, dtype=bool)
+
     def _target_stats(self, loc, scale):
         """Every node's window location and scale, ``(n_samples, n_nodes)``, for its own target."""
         return loc, scale

@@ -189,3 +189,25 @@ def test_mission_pipeline_at_defaults_beats_the_naive_forecast_on_a_trend():
     # Seeds 0-9 (series and model): 0.25-0.36 of the last value's RMSE (ridge
     # on lags: 0.79-1.16 of the model's RMSE, so it is not claimed here).
     assert rmse < 0.5 * naive_rmse
+
+
+def test_window_norm_channels_target_leaves_covariates_alone():
+    """With "target", a covariate keeps its values; only the target channel is normalised."""
+    from sklstm import LSTMRegressor
+
+    rng = np.random.RandomState(0)
+    X = (50 + np.cumsum(rng.normal(size=(60, 8, 2)), axis=1)).astype(np.float32)
+    X[:, :, 1] = rng.uniform(size=(60, 8)) < 0.3                 # a promotion flag
+    y = X[:, -1, 0]
+    target = LSTMRegressor(window_norm="standard", window_norm_channels="target",
+                           max_epochs=1).fit(X, y)
+    every = LSTMRegressor(window_norm="standard", max_epochs=1).fit(X, y)
+    inputs, _ = target._model_inputs(X)
+    flag = (X[:, :, 1] - X[:, :, 1].mean()) / X[:, :, 1].std()   # training standardisation
+    np.testing.assert_allclose(inputs[:, :, 1], flag, rtol=1e-5, atol=1e-5)
+    window = X[:, :, :1].astype(np.float64)
+    scaled = (window - window.mean(axis=1, keepdims=True)) / window.std(axis=1, keepdims=True)
+    np.testing.assert_allclose(inputs[:, :, :1], (scaled - scaled.mean()) / scaled.std(),
+                               rtol=1e-4, atol=1e-4)
+    # "all" normalises the flag by its own window too
+    assert not np.allclose(every._model_inputs(X)[0][:, :, 1], flag, atol=1e-3)
