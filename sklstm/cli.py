@@ -8,6 +8,8 @@ scored on the same folds::
     sklstm compare                                  # sunspots, the default variants
     sklstm compare --data nile --variants lstm gru --cv 4
     sklstm compare --data prices.csv --target close --horizon 3 --plot cv.png
+    sklstm compare --data sales.csv --series-id item --time date --target sales \
+        --future promo price --static category --season 7
 
 ``python -m sklstm`` runs the same command. Progress goes to stderr, the
 leaderboard to stdout. Mistakes in the arguments or the data end the command
@@ -26,7 +28,7 @@ import time
 import numpy as np
 import torch
 
-from . import compare
+from . import compare, compare_panel
 from .datasets import DATASETS
 from .registry import DEFAULT_VARIANTS, VARIANTS, available_variants, check_variant
 
@@ -154,6 +156,20 @@ def build_parser():
         "--threads", type=_int_at_least(1), default=1, metavar="T",
         help="torch CPU threads while training; the small default models train "
              "fastest on one (default: %(default)s)")
+    panel = cmp.add_argument_group(
+        "many series (a long CSV, one row per series and time step; one global model, "
+        "ranked by the mean MASE over series)")
+    panel.add_argument(
+        "--series-id", metavar="COL",
+        help="the column naming each row's series; needs --time and a CSV --data")
+    panel.add_argument("--time", metavar="COL", help="the column ordering each series")
+    panel.add_argument(
+        "--future", nargs="+", default=[], metavar="COL",
+        help="covariates known ahead (a planned promotion, a price): their next "
+             "--horizon values enter each row as lead columns")
+    panel.add_argument(
+        "--static", nargs="+", default=[], metavar="COL",
+        help="covariates constant per series (a category); strings are one-hot encoded")
     cmp.add_argument(
         "--coverage", type=_open_unit_float, metavar="C",
         help="also forecast central intervals of nominal coverage C in (0, 1): "
@@ -199,7 +215,52 @@ def _check_plot(path):
         raise _UsageError("--plot needs matplotlib; install it with `pip install matplotlib`")
 
 
+def _compare_panel(args):
+    """``sklstm compare --series-id ... --time ...``: global models over a long table."""
+    if args.time is None:
+        raise _UsageError("--series-id needs --time, the column that orders each series")
+    if args.data in DATASETS:
+        raise _UsageError("--series-id reads a long CSV (--data PATH.csv), not a bundled "
+                          "series")
+    if args.target is None:
+        raise _UsageError("--series-id needs --target, the column to forecast")
+    for flag in ("exog", "plot", "coverage"):
+        if getattr(args, flag):
+            raise _UsageError(f"--{flag} does not apply with --series-id yet")
+    table = compare_panel.load_panel(args.data, series_id=args.series_id, time=args.time)
+    unused = [c for c in table.columns if c not in
+              {args.series_id, args.time, args.target, *args.future, *args.static}]
+    if unused:
+        _log(f"ignoring column(s) without a role: {', '.join(map(str, unused))} "
+             "(give them one with --future or --static)")
+    X, y, meta = compare_panel.panel_data(
+        table, target=args.target, series_id=args.series_id, time=args.time,
+        future=args.future, static=args.static, horizon=args.horizon)
+    if np.isnan(y.to_numpy(dtype=float)).any() or np.isnan(
+            X.iloc[:, :-1].to_numpy(dtype=float)).any():
+        raise _UsageError("the table has missing values; fill them (or fit a model with "
+                          "missing='mask' in Python) before comparing")
+    variants = _variants(args, n_inputs=X.shape[1] - 1)
+    season = 1 if args.season is None else args.season
+    window = compare.default_window(season) if args.window is None else args.window
+    _log(f"sklstm compare: {args.data}, {meta['series'].nunique()} series, {len(X)} rows, "
+         f"target {args.target!r}, window {window}, horizon {args.horizon}, {args.cv} folds")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        results = compare_panel.cross_validate_panel(
+            X, y, meta, variants=variants, cv=args.cv, window=window, season=season,
+            random_state=args.random_state, max_epochs=args.max_epochs, log=_log)
+    finally:
+        torch.set_num_threads(threads)
+    table = compare_panel.panel_leaderboard(results)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
 def _compare(args):
+    if args.series_id is not None:
+        return _compare_panel(args)
     frame, target, season = compare.load_data(args.data)
     target = target if args.target is None else args.target
     season = season if args.season is None else args.season
@@ -262,7 +323,7 @@ def main(argv=None):
                      "(sklstm compare --help for its options)")
     try:
         return args.handler(args)
-    except (_UsageError, compare.CompareError) as exc:
+    except (_UsageError, compare.CompareError, compare_panel.PanelError) as exc:
         print(f"sklstm: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:

@@ -389,3 +389,58 @@ def test_no_command_is_an_error(capsys):
     assert status == 2 and out == ""
     assert err.count("sklstm: error:") == 1
     assert "sklstm: error: missing command; choose one of: compare" in err
+
+
+# ---------------------------------------------------------------- panels
+
+
+def test_panel_compare_ranks_by_mean_mase_over_series(tmp_path, capsys):
+    from sklstm.datasets import make_retail_panel
+    from sklstm.metrics import mase
+
+    table = make_retail_panel(n_series=4, n_days=90, random_state=0)
+    path = tmp_path / "panel.csv"
+    table.to_csv(path, index=False)
+    status, out, err = run(["compare", "--data", str(path), "--series-id", "series_id",
+                            "--time", "date", "--target", "sales", "--future", "promo",
+                            "--static", "category", "--variants", "lstm", "--max-epochs",
+                            "2", "--cv", "2", "--season", "7"], capsys)
+    assert status == 0, err
+    assert "ignoring column(s) without a role: price" in err
+    lines = out.strip().splitlines()
+    assert lines[0].split() == ["model", "mase_mean", "mase_std", "rmse_mean", "fit_s"]
+    rows = {line.rsplit(None, 4)[0].strip(): float(line.split()[-4]) for line in lines[1:]}
+    assert set(rows) == {"lstm", "naive (last value)", "seasonal naive (m=7)",
+                         "ridge on lags"}
+    assert list(rows.values()) == sorted(rows.values())
+    # the last-value row: each series' MASE on the dates after each cut, averaged
+    times = np.sort(table["date"].unique())[:-1]           # the last day has no target
+    blocks = np.array_split(times, 3)
+    folds = []
+    for k in (1, 2):
+        scores = []
+        for _, series in table.groupby("series_id", sort=False):
+            sales = series["sales"].to_numpy()
+            dates = series["date"].to_numpy()[:-1]
+            train = np.isin(dates, np.concatenate(blocks[:k]))
+            test = np.isin(dates, blocks[k])
+            scores.append(mase(sales[1:][test], sales[:-1][test], sales[1:][train],
+                               season_length=7))
+        folds.append(np.mean(scores))
+    assert rows["naive (last value)"] == pytest.approx(np.mean(folds), rel=1e-3)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--series-id", "series_id"], "--series-id needs --time"),
+    (["--series-id", "series_id", "--time", "date"], "--series-id needs --target"),
+    (["--series-id", "shop", "--time", "date", "--target", "sales"],
+     "column(s) 'shop' not in"),
+])
+def test_panel_compare_errors(argv, message, tmp_path, capsys):
+    from sklstm.datasets import make_retail_panel
+
+    path = tmp_path / "panel.csv"
+    make_retail_panel(n_series=2, n_days=40, random_state=0).to_csv(path, index=False)
+    status, out, err = run(["compare", "--data", str(path), *argv], capsys)
+    assert status == 2 and out == ""
+    assert f"sklstm: error: {message}" in err
