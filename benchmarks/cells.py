@@ -1,17 +1,54 @@
 """Custom-cell variants: fit time per epoch relative to the fused ``nn.LSTM``.
 
-Setup: 2,000 windows of 48 steps, hidden 64, batch 64, one feature, default
-threads. Each regressor trains for ``--epochs`` epochs (no early stop); the
-per-epoch time is the median of skorch's per-epoch durations after the first
-epoch, and the smallest such median over ``--rounds`` interleaved rounds.
-Highway has two layers, so it is also compared with the two-layer fused
-``StackedLSTMRegressor``.
+Setup (issue 16): 2,000 windows of 48 steps, one feature, hidden 64, batch 64.
+Each regressor trains for ``--epochs`` epochs (no early stop); its epoch time
+in one round is the median of the per-epoch times after the first epoch.
+Rounds are interleaved (every model once per round), and the figure printed is
+the median over ``--rounds`` rounds, with the spread (min-max) next to it: the
+machine may be shared, so one round alone says little.
+
+Two clocks: ``wall`` (skorch's epoch durations) and ``cpu`` (the process's
+CPU time per epoch). With one thread (``OMP_NUM_THREADS=1``) on an idle
+machine they agree; when other processes share the cores, the wall clock
+also counts the time the process waited for a core, and the CPU clock is the
+steadier comparison. With several threads the CPU clock adds them up, so read
+the wall clock there.
+
+Each variant is compared with the fused regressor that has as many layers:
+the one-layer cells with ``LSTMRegressor``, the Highway LSTM (two layers, the
+least its depth gate needs) with the two-layer ``StackedLSTMRegressor``.
+Threads are torch's default unless ``OMP_NUM_THREADS`` (or ``--threads``)
+says otherwise.
+
+The row of the two-layer fused stack shows its ratio to the one-layer fused
+regressor.
+
+Measured for issue 16 on the 2-core development machine while another
+developer's jobs kept both cores busy (load 4-6), ``OMP_NUM_THREADS=1``, five
+rounds, CPU clock (seconds per epoch, ratio to the fused regressor with as
+many layers), before and after the whole-sequence kernels of
+:mod:`sklstm.nn._fused_cells`:
+
+=========  ===============  ===============
+variant    before           after
+=========  ===============  ===============
+Peephole   0.651 s (3.51x)  0.413 s (2.17x)
+CIFG       0.408 s (2.20x)  0.322 s (1.70x)
+Nested     1.122 s (6.04x)  0.855 s (4.50x)
+Highway    1.407 s          0.959 s
+=========  ===============  ===============
+
+The fused references measured 0.186 and 0.190 s (one layer) and 0.70 and
+0.39 s (the two-layer stack, which varied most between rounds), so the Highway
+ratio (2.00x before, 2.47x after) mostly follows the stack's noise. An earlier
+pair of runs gave the same picture (after: 2.14x, 1.65x, 4.20x, 1.36x).
 
 ``--compile`` also times ``torch.compile`` of the peephole network (first
 step including compilation, then steady steps) and prints the break-even
 number of epochs.
 
-    python benchmarks/cells.py [--epochs 4] [--rounds 3] [--compile]
+    python benchmarks/cells.py [--epochs 4] [--rounds 3] [--threads N] [--compile]
+    OMP_NUM_THREADS=1 python benchmarks/cells.py
 """
 
 import argparse
@@ -20,6 +57,7 @@ import time
 
 import numpy as np
 import torch
+from skorch.callbacks import Callback
 
 from sklstm import (
     CIFGLSTMRegressor,
@@ -31,14 +69,31 @@ from sklstm import (
 )
 from sklstm.nn import CellRecurrentNet
 
-TARGETS = {"PeepholeLSTMRegressor": 2.0, "CIFGLSTMRegressor": 2.0,
-           "NestedLSTMRegressor": 3.0, "HighwayLSTMRegressor": 3.0}
+#: variant -> (fused reference with as many layers, target ratio of issue 16)
+TARGETS = {
+    PeepholeLSTMRegressor: (LSTMRegressor, 2.0),
+    CIFGLSTMRegressor: (LSTMRegressor, 2.0),
+    NestedLSTMRegressor: (LSTMRegressor, 3.0),
+    HighwayLSTMRegressor: (StackedLSTMRegressor, 3.0),
+}
+
+
+class EpochCPUTime(Callback):
+    """Records the process's CPU seconds of each epoch in the history, as ``cpu``."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.start_ = time.process_time()
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("cpu", time.process_time() - self.start_)
 
 
 def epoch_seconds(cls, X, y, epochs, **params):
+    """Median wall and CPU seconds per epoch, the first epoch left out."""
     reg = cls(hidden_size=64, batch_size=64, max_epochs=epochs, n_iter_no_change=None,
-              random_state=0, **params).fit(X, y)
-    return statistics.median(reg.history_[1:, "dur"])
+              random_state=0, callbacks=[EpochCPUTime()], **params).fit(X, y)
+    return {clock: statistics.median(reg.history_[1:, key])
+            for clock, key in [("wall", "dur"), ("cpu", "cpu")]}
 
 
 def compile_break_even(X, y, batch_size=64, steps=8):
@@ -68,30 +123,40 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--compile", action="store_true")
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
 
     rng = np.random.RandomState(0)
     X = rng.normal(size=(2000, 48, 1)).astype(np.float32)
     y = X[:, -1, 0] + 0.5 * X[:, 0, 0]
     print(f"2000 x 48 x 1 windows, hidden 64, batch 64, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads; seconds per epoch (median)\n")
-    models = [LSTMRegressor, StackedLSTMRegressor, PeepholeLSTMRegressor, CIFGLSTMRegressor,
-              NestedLSTMRegressor, HighwayLSTMRegressor]
-    # interleaved rounds; the fastest round of each model is kept, which is
-    # the least disturbed by other work on a shared machine
-    seconds = {cls: float("inf") for cls in models}
+          f"{torch.get_num_threads()} thread(s); seconds per epoch, median of "
+          f"{args.rounds} rounds (min-max), and the ratio to the fused regressor with "
+          "as many layers\n")
+    models = [LSTMRegressor, StackedLSTMRegressor, *TARGETS]
+    seconds = {(cls, clock): [] for cls in models for clock in ["wall", "cpu"]}
     for _ in range(args.rounds):
         for cls in models:
-            seconds[cls] = min(seconds[cls], epoch_seconds(cls, X, y, args.epochs))
-    fused, stacked = seconds[LSTMRegressor], seconds[StackedLSTMRegressor]
-    print(f"{'LSTMRegressor (fused)':28s}{fused:8.2f} s   1.00x")
-    print(f"{'StackedLSTMRegressor (fused)':28s}{stacked:8.2f} s   {stacked / fused:.2f}x")
-    for cls in models[2:]:
-        line = (f"{cls.__name__:28s}{seconds[cls]:8.2f} s   {seconds[cls] / fused:.2f}x"
-                f"   (target <= {TARGETS[cls.__name__]:.1f}x)")
-        if cls is HighwayLSTMRegressor:
-            line += f"   {seconds[cls] / stacked:.2f}x the 2-layer fused stack"
+            for clock, value in epoch_seconds(cls, X, y, args.epochs).items():
+                seconds[cls, clock].append(value)
+    median = {key: statistics.median(values) for key, values in seconds.items()}
+    references = {LSTMRegressor: LSTMRegressor, StackedLSTMRegressor: LSTMRegressor,
+                  **{cls: reference for cls, (reference, _) in TARGETS.items()}}
+
+    print(f"{'':28s}" + "".join(f"{clock:^36s}" for clock in ["wall", "cpu"]))
+    for cls in models:
+        line = f"{cls.__name__:28s}"
+        for clock in ["wall", "cpu"]:
+            values = seconds[cls, clock]
+            ratio = median[cls, clock] / median[references[cls], clock]
+            spread = f"({min(values):.2f}-{max(values):.2f})"
+            line += f"{median[cls, clock]:7.3f} s {spread:15s}{ratio:6.2f}x    "
+        if cls in TARGETS:
+            reference, target = TARGETS[cls]
+            line += f"target <= {target:.1f}x vs {reference.__name__}"
         print(line)
 
     if args.compile:

@@ -1,5 +1,10 @@
 """The custom cells against nn.LSTM and against NumPy transcriptions of their equations.
 
+The engine runs a layer of these cells through its whole-sequence kernel
+(:mod:`sklstm.nn._fused_cells`); the one-step ``forward`` of each cell is the
+reference it is compared with, values and gradients. The kernels compute tanh
+in one of two forms chosen per CPU; the tests run both.
+
 Two different computations of the same value are compared with tolerances
 scaled to the dtype (about 1e-12 relative in float64, 1e-5 in float32):
 vectorised kernels round differently for different shapes and CPUs.
@@ -11,6 +16,7 @@ import numpy as np
 import pytest
 import torch
 
+from sklstm.nn import _fused_cells
 from sklstm.nn._init import init_uniform_
 from sklstm.nn.cells import (
     CIFGLSTMCell,
@@ -42,6 +48,13 @@ def split(a, n):
 def x():
     torch.manual_seed(0)
     return torch.randn(N, T, F)
+
+
+@pytest.fixture(params=["tanh", "via_sigmoid"])
+def tanh_form(request, monkeypatch):
+    """Run the kernels with one form of tanh (by default the CPU decides which)."""
+    monkeypatch.setattr(_fused_cells, "TANH_VIA_SIGMOID", request.param == "via_sigmoid")
+    return request.param
 
 
 def run(cell, x, below=None):
@@ -104,7 +117,7 @@ def test_reverse_layer_and_bidirectional_stack_match_nn_lstm(x):
     torch.testing.assert_close(stack(x), ref, atol=1e-5, rtol=1e-5)
 
 
-def test_lstm_cell_matches_numpy(x):
+def test_lstm_cell_matches_numpy(x, tanh_form):
     cell = LSTMCell(F, H)
     p = params(cell)
     h = c = np.zeros((N, H))
@@ -120,7 +133,7 @@ def test_lstm_cell_matches_numpy(x):
 
 # ----------------------------------------------------------------- peephole
 
-def test_peephole_cell_matches_numpy(x):
+def test_peephole_cell_matches_numpy(x, tanh_form):
     cell = PeepholeLSTMCell(F, H)
     p = params(cell)
     p_i, p_f = p["peephole_if"]
@@ -152,7 +165,7 @@ def test_peephole_with_zero_peepholes_is_the_plain_lstm(x):
 
 # --------------------------------------------------------------------- CIFG
 
-def test_cifg_cell_matches_numpy_with_forget_equal_one_minus_input(x):
+def test_cifg_cell_matches_numpy_with_forget_equal_one_minus_input(x, tanh_form):
     cell = CIFGLSTMCell(F, H)
     assert cell.weight_ih.shape == (3 * H, F)       # no forget-gate weights
     p = params(cell)
@@ -210,14 +223,14 @@ def nested_numpy(x, p, depth):
 
 
 @pytest.mark.parametrize("depth", [1, 2])
-def test_nested_cell_matches_numpy(x, depth):
+def test_nested_cell_matches_numpy(x, depth, tanh_form):
     cell = NestedLSTMCell(F, H, depth=depth)
     np.testing.assert_allclose(run(cell, x), nested_numpy(x, params(cell), depth), rtol=1e-10)
 
 
 # ------------------------------------------------------------------ highway
 
-def test_highway_cell_matches_numpy(x):
+def test_highway_cell_matches_numpy(x, tanh_form):
     torch.manual_seed(4)
     below = torch.randn(N, T, H)
     cell = HighwayLSTMCell(F, H)
@@ -297,6 +310,117 @@ def test_dropout_acts_in_training_only(x, cell):
     assert not torch.equal(train_a, train_b)
     net.eval()
     torch.testing.assert_close(net(x), net(x), rtol=0, atol=0)   # the same computation
+
+
+# ------------------------------------------------- whole-sequence kernels
+
+KERNEL_CELLS = {
+    "lstm": lambda: LSTMCell(F, H),
+    "peephole": lambda: PeepholeLSTMCell(F, H),
+    "cifg": lambda: CIFGLSTMCell(F, H),
+    "nested": lambda: NestedLSTMCell(F, H),
+    "nested-depth-2": lambda: NestedLSTMCell(F, H, depth=2),
+    "highway": lambda: HighwayLSTMCell(F, H),
+}
+
+
+def layer_run(layer, x, below, weights):
+    """``h``, ``c`` and the gradients of ``sum(h w_h) + sum(c w_c)``: inputs, every parameter."""
+    layer.zero_grad()
+    x = x.clone().requires_grad_()
+    below = None if below is None else below.clone().requires_grad_()
+    h, c = layer(x, below, keep_cell=True)
+    ((h * weights[0]).sum() + (c * weights[1]).sum()).backward()
+    grads = {"x": x.grad, **{name: p.grad for name, p in layer.named_parameters()}}
+    if below is not None:
+        grads["below"] = below.grad
+    return h.detach(), c.detach(), grads, h.grad_fn
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("name", sorted(KERNEL_CELLS))
+def test_kernel_matches_the_step_loop_in_float32(name, reverse, tanh_form, float_tol):
+    """Values and gradients (both outputs, inputs, ``below``, parameters) of the two paths."""
+    torch.manual_seed(10)
+    cell = KERNEL_CELLS[name]()
+    steps = 7
+    x = torch.randn(N, steps, F)
+    below = torch.randn(N, steps, H) if cell.uses_below else None
+    weights = torch.randn(2, N, steps, H)
+    h, c, grads, node = layer_run(RecurrentLayer(cell, reverse=reverse), x, below, weights)
+    assert "_Layer" in type(node).__name__                    # one autograd node per layer
+    h_ref, c_ref, grads_ref, _ = layer_run(RecurrentLayer(cell, reverse=reverse, fused=False),
+                                           x, below, weights)
+    np.testing.assert_allclose(h, h_ref, **float_tol(np.float32, scale=h_ref.abs().max()))
+    np.testing.assert_allclose(c, c_ref, **float_tol(np.float32, scale=c_ref.abs().max()))
+    assert grads.keys() == grads_ref.keys()
+    for key, ref in grads_ref.items():
+        np.testing.assert_allclose(grads[key], ref, err_msg=key,
+                                   **float_tol(np.float32, scale=ref.abs().max()))
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("name", sorted(KERNEL_CELLS))
+def test_kernel_gradients_match_finite_differences(name, reverse, tanh_form):
+    """gradcheck of the whole-sequence Function in float64, full Jacobian, both outputs."""
+    torch.manual_seed(11)
+    layer = RecurrentLayer(KERNEL_CELLS[name]().double(), reverse=reverse)
+    names = [name for name, _ in layer.named_parameters()]
+    params = [p.detach().clone().requires_grad_() for p in layer.parameters()]
+    x = torch.randn(2, 3, F, dtype=torch.float64, requires_grad=True)
+    below = torch.randn(2, 3, H, dtype=torch.float64, requires_grad=True)
+    below = below if layer.cell.uses_below else None
+
+    def forward(x, below, *params):
+        return torch.func.functional_call(layer, dict(zip(names, params)), (x, below, True))
+
+    # central differences in float64 (eps 1e-6 leaves errors ~1e-10)
+    assert torch.autograd.gradcheck(forward, (x, below, *params), eps=1e-6, atol=1e-8,
+                                    rtol=1e-6)
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_kernel_stack_matches_the_step_loop(x, cell, float_tol):
+    """A 2-layer bidirectional network: output and every parameter's gradient, both paths;
+    without gradients the kernel runs the same forward computation."""
+    torch.manual_seed(13)
+    net = CellRecurrentNet(cell, F, H, 2, num_layers=2, bidirectional=True)
+    layers = [layer for directions in net.stack.layers for layer in directions]
+    weights = torch.randn(N, 2)
+    runs = []
+    for fused in [True, False]:
+        for layer in layers:
+            layer.fused = fused
+        net.zero_grad()
+        out = net(x)
+        (out * weights).sum().backward()
+        runs.append((out.detach(), {name: p.grad.clone() for name, p in net.named_parameters()}))
+    (out, grads), (out_ref, grads_ref) = runs
+    np.testing.assert_allclose(out, out_ref, **float_tol(np.float32, scale=out_ref.abs().max()))
+    for name, ref in grads_ref.items():
+        np.testing.assert_allclose(grads[name], ref, err_msg=name,
+                                   **float_tol(np.float32, scale=ref.abs().max()))
+    for layer in layers:
+        layer.fused = True
+    with torch.no_grad():
+        assert torch.equal(net(x), out)
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.trace:DeprecationWarning")
+def test_kernel_leaves_the_step_loop_to_tracing_and_export(x):
+    torch.manual_seed(12)
+    net = CellRecurrentNet("peephole", F, H, 2, num_layers=2, bidirectional=True)
+    traced = torch.jit.trace(net, x)
+    assert "PythonOp" not in str(traced.graph)               # the plain step operations
+    torch.testing.assert_close(traced(x), net(x), rtol=1e-5, atol=1e-6)
+
+
+def test_tanh_form_is_chosen_per_dtype_without_touching_the_global_rng(monkeypatch):
+    monkeypatch.setattr(_fused_cells, "TANH_VIA_SIGMOID", None)
+    state = torch.random.get_rng_state()
+    assert isinstance(_fused_cells._tanh_via_sigmoid(torch.zeros(1)), bool)   # measured
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert not _fused_cells._tanh_via_sigmoid(torch.zeros(1, dtype=torch.float64))
 
 
 # ------------------------------------------------------------ shared checks

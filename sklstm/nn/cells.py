@@ -8,6 +8,12 @@ does not depend on the past out of the time loop:
 * ``forward(xw_t, state, below_t)``: one step. The recurrent matmuls of all
   gates are fused into one ``addmm``; the rest is elementwise.
 
+Each cell also has ``sequence(x, below, reverse)``, which runs all steps of a
+layer at once through a whole-sequence kernel of :mod:`sklstm.nn._fused_cells`
+(one autograd node per layer instead of several per step). The engine uses it
+when it can; the one-step ``forward`` is the reference the kernels are tested
+against, and the path traced for ONNX export.
+
 Gate blocks are stored in the order in which the step consumes them (sigmoid
 gates first, the tanh candidate last) so that one ``sigmoid`` call covers all
 sigmoid gates. ``below_t`` is the cell state of the layer below at the same
@@ -20,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from . import _fused_cells
 from ._checks import check_sizes
 from ._init import init_uniform_
 
@@ -37,6 +44,7 @@ class _Cell(nn.Module):
     n_gates = 4
     n_states = 2          # (h, c)
     uses_below = False    # whether the step reads the cell state of the layer below
+    _kernel = None        # the whole-sequence kernel of sklstm.nn._fused_cells
 
     def __init__(self, input_size, hidden_size):
         super().__init__()
@@ -60,6 +68,20 @@ class _Cell(nn.Module):
         """Zero state for a batch like ``x``: a tuple of ``(N, H)`` tensors."""
         zeros = x.new_zeros(x.shape[0], self.hidden_size)
         return (zeros,) * self.n_states
+
+    def sequence(self, x, below=None, reverse=False):
+        """Every step at once, from the zero state: ``(N, T, F) -> (h, c)``.
+
+        ``h`` and ``c`` (the cell state, ``state[1]`` of the step) are
+        ``(N, T, H)`` in input order; ``below`` ``(N, T, H)`` is read by
+        highway cells only. Same equations as ``forward`` step by step.
+        """
+        return _fused_cells.run_layer(self._kernel, reverse, x, below, self.weight_ih,
+                                      self.bias, self.weight_hh, *self._extras())
+
+    def _extras(self):
+        """The parameters the kernel takes after ``weight_hh``."""
+        return ()
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}"
@@ -87,6 +109,8 @@ class LSTMCell(_Cell):
 
     Outputs: h_t, (h_t, c_t)
     """
+
+    _kernel = _fused_cells.LSTM
 
     def __init__(self, input_size, hidden_size):
         super().__init__(input_size, hidden_size)
@@ -128,11 +152,16 @@ class PeepholeLSTMCell(_Cell):
     Outputs: h_t, (h_t, c_t)
     """
 
+    _kernel = _fused_cells.PEEPHOLE
+
     def __init__(self, input_size, hidden_size):
         super().__init__(input_size, hidden_size)
         self.peephole_if = nn.Parameter(torch.empty(2, hidden_size))   # p_i, p_f
         self.peephole_o = nn.Parameter(torch.empty(hidden_size))       # p_o
         self.reset_parameters()
+
+    def _extras(self):
+        return self.peephole_if, self.peephole_o
 
     def forward(self, xw, state, below=None):
         h, c = state
@@ -175,6 +204,7 @@ class CIFGLSTMCell(_Cell):
     """
 
     n_gates = 3
+    _kernel = _fused_cells.CIFG
 
     def __init__(self, input_size, hidden_size):
         super().__init__(input_size, hidden_size)
@@ -234,6 +264,8 @@ class NestedLSTMCell(_Cell):
     Outputs: h_t, (h_t, c_t, \tilde{c}_t, ...)
     """
 
+    _kernel = _fused_cells.NESTED
+
     def __init__(self, input_size, hidden_size, depth=1):
         super().__init__(input_size, hidden_size)
         check_sizes(depth=depth)
@@ -245,6 +277,9 @@ class NestedLSTMCell(_Cell):
         self.inner_bias = nn.ParameterList(
             nn.Parameter(torch.empty(4 * hidden_size)) for _ in range(depth))
         self.reset_parameters()
+
+    def _extras(self):
+        return (*self.inner_weight, *self.inner_bias)
 
     def forward(self, xw, state, below=None):
         h, *memories = state                                      # depth + 1 memories
@@ -300,11 +335,15 @@ class HighwayLSTMCell(_Cell):
 
     n_gates = 5
     uses_below = True
+    _kernel = _fused_cells.HIGHWAY
 
     def __init__(self, input_size, hidden_size):
         super().__init__(input_size, hidden_size)
         self.depth_weight = nn.Parameter(torch.empty(2, hidden_size))   # w_1, w_2
         self.reset_parameters()
+
+    def _extras(self):
+        return (self.depth_weight,)
 
     def forward(self, xw, state, below=None):
         h, c = state

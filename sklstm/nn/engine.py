@@ -18,7 +18,12 @@ A cell is any module with
 * ``forward(xw_t, state, below_t)``: one step, returning ``h_t`` and the new
   state;
 * ``uses_below``: whether the step reads ``below_t``, the cell state of the
-  layer below at the same step.
+  layer below at the same step;
+* optionally ``sequence(x, below, reverse)``: all steps at once, returning
+  the hidden and cell states ``(N, T, H, ...)``. The cells of
+  :mod:`sklstm.nn.cells` have one (a whole-sequence kernel, one autograd node
+  per layer); :class:`RecurrentLayer` uses it unless told not to, or while
+  the module is traced, exported or compiled, when it runs the steps itself.
 
 Features (or channels) are on axis 2 of every sequence, so frames
 ``(N, T, C, H, W)`` run through the same loop as vectors ``(N, T, F)``.
@@ -44,6 +49,9 @@ class RecurrentLayer(nn.Module):
         A cell with ``project``, ``initial_state`` and a one-step ``forward``.
     reverse : bool, default=False
         Process the sequence from the last step to the first.
+    fused : bool, default=True
+        Run the cell's whole-sequence ``sequence`` when it has one. False
+        always runs the step loop below (the reference path).
 
     Inputs: x, below, keep_cell
         ``x`` of shape ``(N, T, F, ...)``; ``below`` of shape ``(N, T, H, ...)``
@@ -55,12 +63,18 @@ class RecurrentLayer(nn.Module):
         same shape when ``keep_cell=True``, else None.
     """
 
-    def __init__(self, cell, reverse=False):
+    fused = True          # also the value of layers pickled before the option existed
+
+    def __init__(self, cell, reverse=False, fused=True):
         super().__init__()
         self.cell = cell
         self.reverse = reverse
+        self.fused = fused
 
     def forward(self, x, below=None, keep_cell=False):
+        if self.fused and hasattr(self.cell, "sequence") and not _tracing():
+            h, c = self.cell.sequence(x, below, self.reverse)
+            return h, (c if keep_cell else None)
         T = x.shape[1]
         # one matmul for every step's input projection; unbind (one autograd
         # node) rather than indexing per step, whose backward would write a
@@ -80,7 +94,15 @@ class RecurrentLayer(nn.Module):
         return torch.stack(hs, 1), (torch.stack(cs, 1) if keep_cell else None)
 
     def extra_repr(self):
-        return "reverse=True" if self.reverse else ""
+        flags = (["reverse=True"] if self.reverse else []) + ([] if self.fused else ["fused=False"])
+        return ", ".join(flags)
+
+
+def _tracing():
+    """Whether the module is being traced (TorchScript, ONNX export) or compiled."""
+    compiling = getattr(torch.compiler, "is_compiling", None)     # torch >= 2.3
+    return (torch.jit.is_tracing() or torch.jit.is_scripting() or torch.onnx.is_in_onnx_export()
+            or (compiling is not None and compiling()))
 
 
 class RecurrentStack(nn.Module):
@@ -142,7 +164,10 @@ class RecurrentStack(nn.Module):
                 x = self.dropout(x)
             keep = index + 1 < len(self.layers) and self.layers[index + 1][0].cell.uses_below
             outputs = [layer(x, below[d], keep) for d, layer in enumerate(directions)]
-            x = torch.cat([h for h, _ in outputs], dim=2)          # (N, T, D * H, ...)
+            # (N, T, D * H, ...); one direction is passed as it is: a copy would
+            # undo the layout the cell's kernel returned, and the layer above
+            # reads it back in that layout
+            x = torch.cat([h for h, _ in outputs], dim=2) if len(outputs) > 1 else outputs[0][0]
             below = [c for _, c in outputs]
         return x
 
