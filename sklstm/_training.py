@@ -1,10 +1,17 @@
 """skorch plumbing shared by every regressor.
 
-``TensorBatches`` replaces skorch's default ``DataLoader``: the data already sit
-in one tensor on the training device, so a batch is an index into it rather
-than a per-sample collation. ``TailSplit`` holds out the *last* fraction of the
-samples for validation, which for windowed series is the honest choice (a
-random split would validate on windows that overlap training windows).
+``SequenceRows`` is the training data skorch sees: the validated sequences as
+the user gave them (a strided view of a series stays a view) and the encoded
+targets. ``TensorBatches`` replaces skorch's default ``DataLoader``: a batch is
+an index, not a per-sample collation. For ``SequenceRows`` it gathers the
+windows of the next few batches (one block of about
+:data:`~sklstm._validation.CHUNK_ELEMENTS` values) from the sequences and puts
+them in model units together, so the windows of all rows never exist at once:
+memory stays O(the sequences) plus one block, and NumPy's per-call cost is
+paid once per block rather than once per batch. ``TailSplit`` holds out the
+*last* fraction of the samples for validation, which for windowed series is the
+honest choice (a random split would validate on windows that overlap training
+windows).
 """
 
 import math
@@ -12,23 +19,82 @@ import math
 import torch
 from skorch.dataset import Dataset
 
-__all__ = ["TensorBatches", "TailSplit", "silent"]
+from ._validation import chunk_rows, gather
+
+__all__ = ["SequenceRows", "TensorBatches", "TailSplit", "silent"]
 
 
-class TensorBatches:
-    """Iterate over ``(X, y)`` mini-batches of a tensor-backed skorch dataset.
+class SequenceRows(torch.utils.data.Dataset):
+    """Training rows whose model inputs are made one block of batches at a time.
 
     Parameters
     ----------
-    dataset : skorch.dataset.Dataset
-        Holds ``X`` (a tensor) and ``y`` (a tensor or None) as attributes.
+    X : ndarray of shape (n_samples, n_timesteps, ...), float32 or float64
+        Validated sequences, left as they are: a strided view is not copied.
+    y : torch.Tensor of shape (n_samples, n_targets)
+        Encoded targets (with the weight column of a masked loss), on the
+        training device.
+    prepare : callable
+        Maps a C-contiguous float32 batch of ``X``'s rows to the model's
+        input, a float32 array (``SequenceRegressor._model_inputs``).
+
+    Attributes
+    ----------
+    input_shape : tuple of int
+        One sample's shape in model units.
+    """
+
+    def __init__(self, X, y, prepare):
+        self.X = X
+        self.y = y
+        self.prepare = prepare
+
+    @property
+    def input_shape(self):
+        return tuple(self.prepare(gather(self.X, slice(0, 1))).shape[1:])
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        X, y = self.batch(slice(i, i + 1))
+        return X[0], y[0]
+
+    def batch(self, rows):
+        """Model inputs and targets of ``rows`` (a slice, or a CPU tensor of indices)."""
+        index = rows if isinstance(rows, slice) else rows.numpy()
+        X = torch.from_numpy(self.prepare(gather(self.X, index)))
+        return X.to(self.y.device), self.y[rows.to(self.y.device)
+                                           if isinstance(rows, torch.Tensor) else rows]
+
+    def block_rows(self, batch_size):
+        """Rows made at once: whole batches, about one chunk of values, at least one batch."""
+        return max(1, chunk_rows(self.X.shape[1:]) // batch_size) * batch_size
+
+    def split(self, cut):
+        """Rows before ``cut`` and from ``cut`` on, as two ``SequenceRows``."""
+        return (SequenceRows(self.X[:cut], self.y[:cut], self.prepare),
+                SequenceRows(self.X[cut:], self.y[cut:], self.prepare))
+
+
+class TensorBatches:
+    """Iterate over ``(X, y)`` mini-batches of a tensor-backed dataset or of ``SequenceRows``.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset or SequenceRows
+        A skorch dataset holds ``X`` (a tensor) and ``y`` (a tensor or None) as
+        attributes; ``SequenceRows`` makes each batch's model inputs.
     batch_size : int
         Samples per batch; the last batch may be smaller.
     shuffle : bool, default=False
-        Draw a new permutation from torch's (forked, seeded) RNG each epoch.
+        Draw a new permutation from torch's (forked, seeded) RNG each epoch,
+        on the training device. Both kinds of dataset draw the same
+        permutation and cut it into the same batches.
     """
 
     def __init__(self, dataset, batch_size, shuffle=False):
+        self.dataset = dataset
         self.X = dataset.X
         self.y = dataset.y
         self.batch_size = batch_size
@@ -38,6 +104,9 @@ class TensorBatches:
         return math.ceil(len(self.X) / self.batch_size)
 
     def __iter__(self):
+        if isinstance(self.dataset, SequenceRows):
+            yield from self._gathered()
+            return
         n = len(self.X)
         if self.shuffle:
             order = torch.randperm(n, device=self.X.device)
@@ -47,6 +116,17 @@ class TensorBatches:
         for start in range(0, n, self.batch_size):
             stop = start + self.batch_size
             yield X[start:stop], None if y is None else y[start:stop]
+
+    def _gathered(self):
+        n, size = len(self.dataset), self.batch_size
+        order = (torch.randperm(n, device=self.y.device).cpu() if self.shuffle else None)
+        block = self.dataset.block_rows(size)
+        for first in range(0, n, block):
+            last = min(first + block, n)
+            X, y = self.dataset.batch(slice(first, last) if order is None
+                                      else order[first:last])
+            for start in range(0, last - first, size):
+                yield X[start:start + size], y[start:start + size]
 
 
 class TailSplit:
@@ -70,6 +150,8 @@ class TailSplit:
                 f"tail, got {n}. Pass more samples or set early_stopping=False."
             )
         cut = n - n_valid
+        if isinstance(dataset, SequenceRows):
+            return dataset.split(cut)
         X, y = dataset.X, dataset.y
         return Dataset(X[:cut], y[:cut]), Dataset(X[cut:], y[cut:])
 

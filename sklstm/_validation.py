@@ -3,12 +3,18 @@
 Every estimator turns user input into checked arrays here, so each kind of bad
 input (NaN, empty, wrong rank, sparse, mismatched ``y``, a wrong sequence shape
 at predict time, a bad hyperparameter) is detected once and described once.
+
+Sequences are checked without being copied: a strided view, such as the
+:class:`~sklstm.Windower`'s windows, stays a view, and finiteness is checked
+chunk by chunk (:func:`row_chunks`), so checking ``(n, window, features)``
+windows costs O(one chunk) of memory, not O(n x window).
 """
 
 import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_consistent_length, validate_data
 
 __all__ = [
@@ -18,9 +24,17 @@ __all__ = [
     "check_params",
     "check_sequences",
     "check_target",
+    "chunk_rows",
     "flatten_target",
+    "gather",
     "inherit_rules",
+    "row_chunks",
 ]
+
+#: Elements of one chunk of sequences that is read, converted or reduced at a
+#: time (1 MiB of float32; with its float64 temporaries a chunk's work holds
+#: about 6 MiB). Chunks are whole rows: see :func:`chunk_rows`.
+CHUNK_ELEMENTS = 2**18
 
 
 # --------------------------------------------------------------------------
@@ -219,7 +233,8 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
         Whether ``y`` must be given (``fit``): ``y=None`` then raises.
     dtype : numpy dtype or None, default=np.float32
         The returned ``X``'s dtype; ``None`` keeps float32 and float64 as given
-        (other numbers become float64).
+        (other numbers become float64), and keeps a float array, or a view of
+        one, without copying it.
     allow_nan : bool, default=False
         Let NaN through in ``X`` and ``y`` (infinity is still an error). When
         NaN is refused and the estimator has a ``missing`` parameter, the
@@ -230,6 +245,12 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
     X : ndarray of shape (n_samples, n_timesteps, ...), of ``dtype``
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs), or None
         As validated; :func:`check_target` makes it 2-D float64.
+
+    Notes
+    -----
+    ``X`` is checked for NaN and infinity one chunk of rows at a time
+    (:func:`row_chunks`), with scikit-learn's own check and wording, so the
+    check of a strided view never allocates an array of its full size.
     """
     cls = type(estimator).__name__
     _reject_sparse("X", X, cls)
@@ -243,19 +264,23 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
     )
     if allow_nan:
         check["ensure_all_finite"] = "allow-nan"
+    x_check = {**check, "ensure_all_finite": False}     # X: chunk by chunk, below
     try:
         if y is not None or y_required:
             _reject_sparse("y", y, cls)
             if allow_nan:        # check_X_y would refuse NaN in y: check both alike
                 X, y = validate_data(estimator, X, y, reset=reset,
-                                     validate_separately=(check, {**check, "ensure_2d": False}))
+                                     validate_separately=(x_check,
+                                                          {**check, "ensure_2d": False}))
                 check_consistent_length(X, y)
             else:
                 X, y = validate_data(
-                    estimator, X, y, reset=reset, multi_output=True, y_numeric=True, **check
+                    estimator, X, y, reset=reset, multi_output=True, y_numeric=True,
+                    **x_check
                 )
         else:
-            X = validate_data(estimator, X, reset=reset, **check)
+            X = validate_data(estimator, X, reset=reset, **x_check)
+        _check_finite(X, cls, allow_nan)
     except ValueError as error:
         if allow_nan or "NaN" not in str(error) or not hasattr(estimator, "missing"):
             raise
@@ -283,6 +308,54 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
     else:
         _check_sequence_shape(estimator, X.shape)
     return (X if dtype is None else X.astype(dtype, copy=False)), y
+
+
+def _check_finite(X, cls, allow_nan):
+    """scikit-learn's NaN and infinity check of ``X``, one chunk of rows at a time."""
+    if len(X) == 0 or X.size == 0:
+        return
+    for rows in row_chunks(len(X), chunk_rows(X.shape[1:])):
+        assert_all_finite(X[rows], allow_nan=allow_nan, estimator_name=cls, input_name="X")
+
+
+def chunk_rows(row_shape):
+    """Rows per chunk for sequences of one row's shape ``row_shape``.
+
+    A function of the shape alone, so a computation that goes chunk by chunk
+    (:func:`~sklstm._window_norm.channel_stats`, the input-scaling pass of
+    ``fit``) splits the same rows into the same chunks whatever the layout
+    of the array in memory.
+
+    Examples
+    --------
+    >>> chunk_rows((168, 1))
+    1560
+    >>> chunk_rows((10, 3, 512, 512))
+    1
+    """
+    return max(1, CHUNK_ELEMENTS // int(np.prod(row_shape, dtype=np.int64)))
+
+
+def row_chunks(n_rows, size):
+    """Slices ``[0, size), [size, 2 size), ...`` covering ``n_rows`` rows.
+
+    Examples
+    --------
+    >>> list(row_chunks(5, 2))
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
+
+
+def gather(X, rows):
+    """Rows ``rows`` (a slice or indices) of sequences ``X`` as a C-contiguous float32 copy.
+
+    Every chunk or batch the estimators compute on is made here, so the same
+    row gives the same numbers whether ``X`` was a strided view, a
+    contiguous array or float64 (converted element by element, as a whole
+    float64 array converted to float32 would be).
+    """
+    return np.ascontiguousarray(X[rows], dtype=np.float32)
 
 
 def flatten_target(estimator, y, max_ndim, fitted_shape=None):

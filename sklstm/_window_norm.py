@@ -17,6 +17,13 @@ statistic: a window's mean and deviation are those of its observed values,
 its ``"last"`` location is its last observed value, and a window or channel
 with no observed value gets NaN statistics (the caller decides what that
 means).
+
+Everything here but the channel statistics works row by row, so it gives a
+row the same numbers whatever other rows are in the array: the estimators
+apply it to one mini-batch or chunk at a time. The channel statistics, a
+reduction over all rows, are accumulated over fixed chunks of rows
+(:class:`ChannelMoments`), so they need one chunk of memory and do not depend
+on how the array lies in memory.
 """
 
 import warnings
@@ -24,8 +31,10 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ._validation import chunk_rows, row_chunks
+
 __all__ = ["MODES", "window_stats", "normalize_windows", "to_window_units",
-           "from_window_units", "channel_stats", "standardize_channels",
+           "from_window_units", "channel_stats", "ChannelMoments", "standardize_channels",
            "choose_window_norm", "last_observed"]
 
 MODES = ("standard", "mean", "last")
@@ -135,6 +144,10 @@ def from_window_units(y, loc, scale):
 def channel_stats(X):
     """Training mean and standard deviation of each input channel.
 
+    Accumulated over chunks of rows (:func:`~sklstm._validation.chunk_rows`)
+    by :class:`ChannelMoments`, exactly as ``fit`` accumulates them one chunk
+    of windows at a time.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_timesteps, n_channels, *spatial)
@@ -150,16 +163,71 @@ def channel_stats(X):
     >>> channel_stats(X)
     (array([2., 5.]), array([1., 1.]))
     """
-    axes = (0, 1) + tuple(range(3, X.ndim))
-    mean, std = (np.nanmean, np.nanstd) if np.isnan(X).any() else (np.mean, np.std)
-    with _quiet_empty():
-        loc = mean(X, axis=axes, dtype=np.float64)
-        scale = std(X, axis=axes, dtype=np.float64)
-    # a channel never observed: nothing to centre
-    loc, scale = np.nan_to_num(loc, nan=0.0), np.nan_to_num(scale, nan=1.0)
-    # float32 rounding of a constant channel leaves noise, not spread
-    scale = np.where(scale > 1e-6 * np.maximum(np.abs(loc), 1.0), scale, 1.0)
-    return loc, scale
+    moments = ChannelMoments()
+    for rows in row_chunks(len(X), chunk_rows(X.shape[1:])):
+        moments.add(np.ascontiguousarray(X[rows]))
+    return moments.result()
+
+
+class ChannelMoments:
+    """Mean and variance of each channel, accumulated one chunk of rows at a time.
+
+    Each chunk's count, mean and variance come from NumPy in float64
+    (``np.mean`` and ``np.var``, or ``np.nanmean`` and ``np.nanvar`` when the
+    chunk holds NaN); chunks are merged with the pairwise update of Chan,
+    Golub and LeVeque (1979), which stays accurate over many chunks. One
+    chunk gives NumPy's statistics of that chunk exactly.
+
+    Examples
+    --------
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(10, 4, 2)).astype(np.float32)
+    >>> moments = ChannelMoments()
+    >>> moments.add(X[:3]); moments.add(X[3:])
+    >>> loc, scale = moments.result()
+    >>> np.allclose(loc, X.mean(axis=(0, 1), dtype=np.float64), rtol=1e-12)
+    True
+    >>> np.allclose(scale, X.std(axis=(0, 1), dtype=np.float64), rtol=1e-12)
+    True
+    """
+
+    def __init__(self):
+        self.count = self.mean = self.var = None
+
+    def add(self, X):
+        """Add a chunk ``(n_rows, n_timesteps, n_channels, *spatial)``."""
+        axes = (0, 1) + tuple(range(3, X.ndim))
+        with _quiet_empty():
+            if np.isnan(X).any():
+                count = np.sum(~np.isnan(X), axis=axes).astype(np.float64)
+                mean = np.nanmean(X, axis=axes, dtype=np.float64)
+                var = np.nanvar(X, axis=axes, dtype=np.float64)
+            else:
+                count = np.full(X.shape[2], X.size // X.shape[2], dtype=np.float64)
+                mean = np.mean(X, axis=axes, dtype=np.float64)
+                var = np.var(X, axis=axes, dtype=np.float64)
+        if self.count is None:
+            self.count, self.mean, self.var = count, mean, var
+            return
+        n_a, n_b = self.count, count
+        total = n_a + n_b
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = mean - self.mean
+            merged_mean = self.mean + delta * (n_b / total)
+            merged_var = (self.var * n_a + var * n_b + delta**2 * (n_a * n_b / total)) / total
+        # a channel not observed on one side keeps the other side's statistics
+        self.mean = np.where(n_b == 0, self.mean, np.where(n_a == 0, mean, merged_mean))
+        self.var = np.where(n_b == 0, self.var, np.where(n_a == 0, var, merged_var))
+        self.count = total
+
+    def result(self):
+        """``(loc, scale)`` as :func:`channel_stats` returns them."""
+        loc, scale = self.mean, np.sqrt(self.var)
+        # a channel never observed: nothing to centre
+        loc, scale = np.nan_to_num(loc, nan=0.0), np.nan_to_num(scale, nan=1.0)
+        # float32 rounding of a constant channel leaves noise, not spread
+        scale = np.where(scale > 1e-6 * np.maximum(np.abs(loc), 1.0), scale, 1.0)
+        return loc, scale
 
 
 def standardize_channels(X, loc, scale):

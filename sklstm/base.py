@@ -23,18 +23,22 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._intervals import IntervalMixin, conformal_margin, is_levels, level_index, training_levels
-from ._training import TailSplit, TensorBatches, silent
+from ._training import SequenceRows, TailSplit, TensorBatches, silent
 from ._validation import (
     Interval,
     Options,
     check_params,
     check_sequences,
     check_target,
+    chunk_rows,
     flatten_target,
+    gather,
     inherit_rules,
+    row_chunks,
 )
 from ._window_norm import (
     MODES,
+    ChannelMoments,
     channel_stats,
     choose_window_norm,
     from_window_units,
@@ -76,6 +80,24 @@ def _is_random_state(value):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return 0 <= value < 2**32
     return isinstance(value, np.random.RandomState)
+
+
+def _concatenate(parts):
+    """Per-chunk arrays (or tuples of arrays) joined along the rows; ``None`` stays ``None``."""
+    if parts[0] is None:
+        return None
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(column) for column in zip(*parts))
+    return np.concatenate(parts)
+
+
+def _take_rows(value, rows):
+    """Rows ``rows`` of an array or of each array of a tuple; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return tuple(v[rows] for v in value)
+    return value[rows]
 
 
 class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
@@ -255,15 +277,18 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
          - a ``torch.nn.Module`` mapping a batch to ``(batch, n_outputs)``
          - nothing
        * - ``_prepare_fit``
-         - validated ``X`` (float32, with a feature axis) and ``y`` (2-D
-           float64), at the start of ``fit`` and of the first
-           ``partial_fit``
+         - validated ``X`` (with a feature axis; float32 or float64 as
+           given, possibly a strided view: read what you need, never copy
+           it whole) and ``y`` (2-D float64), at the start of ``fit`` and
+           of the first ``partial_fit``
          - ``None``
          - fitted layout read off the data (``hierarchy_``, column maps);
            calls ``super()._prepare_fit``, which sets ``window_norm_``
        * - ``_model_inputs``
-         - validated ``X``; ``fit=True`` while fitting
-         - model-unit ``X`` and the target's window statistics
+         - a batch or chunk of validated rows (C-contiguous float32);
+           ``fit``: a ``ChannelMoments`` in ``fit``'s input-scaling pass
+         - model-unit ``X`` (``None`` in that pass) and the target's
+           window statistics, row by row
          - with ``fit=True`` only: the input scaling (``_x_loc``,
            ``_x_scale``)
        * - ``_target_stats``
@@ -297,10 +322,26 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
 
     ``fit`` runs: check parameters and data (``_validate_fit``), the
     variant's ``_prepare_fit`` (on the training rows only, when
-    ``conformal=True`` holds a calibration tail out), ``_model_inputs(fit=True)``,
-    ``_encode_target(fit=True)``, training, ``_after_fit``, calibration. ``partial_fit``
-    runs the same setup on its first call and only the encoding on later
-    ones; ``predict`` runs ``_model_inputs``, the module, ``_decode_target``.
+    ``conformal=True`` holds a calibration tail out), one pass of
+    ``_model_inputs`` over fixed chunks of rows that learns the input
+    scaling and collects the target's window statistics
+    (``_window_target_stats``), ``_encode_target(fit=True)``, training,
+    ``_after_fit``, calibration. ``partial_fit`` runs the same setup on its
+    first call and only the statistics and encoding on later ones;
+    ``predict`` runs ``_model_inputs``, the module and ``_decode_target``
+    ``PREDICT_CHUNK`` rows at a time.
+
+    **Windows are never materialised.** ``X`` is kept as it was given (the
+    :class:`~sklstm.Windower`'s strided view, O(n x features), stays a view;
+    float64 is converted one chunk at a time) and checked chunk by chunk.
+    Training batches are gathered from it a block of batches at a time
+    (:class:`~sklstm._training.SequenceRows`) and put in model units there;
+    early stopping's validation tail, the calibration tail and ``predict``
+    go the same way. Peak memory is O(n) for targets, window statistics and
+    outputs, plus one chunk (about 6 MiB), never O(n x n_timesteps). Every
+    fit takes this one path: the per-batch cost is a few microseconds (see
+    the scaling page of the docs), and a row gets the same model inputs,
+    bit for bit, whether ``X`` is a view, a dense copy or float64.
     """
 
     _variant_params = {}
@@ -466,7 +507,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                 "channel has a fixed role, with no room for availability channels. "
                 "Fill the gaps (for example with SimpleImputer) and use "
                 "missing='raise'.")
-        self.window_norm_ = self._resolve_window_norm(X, y)
+        self.window_norm_ = self._resolve_window_norm(gather(X, np.s_[:, -1:]), y)
 
     def _after_fit(self):
         """Hook: derive what ``predict`` needs from the trained net (nothing here)."""
@@ -501,8 +542,9 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         """
         X, y, calibration = self._start_fit(X, y, sample_weight)
         with self._seeded(0):
-            self.net_ = self._make_net(X.shape[1:], self._n_model_outputs(y))
-            self.net_.fit(self._to_tensor(X), self._to_tensor(y))
+            rows = self._training_rows(X, y)
+            self.net_ = self._make_net(rows.input_shape, self._n_model_outputs(y))
+            self.net_.fit(rows, None)
         return self._finish_fit(calibration)
 
     def partial_fit(self, X, y, sample_weight=None):
@@ -530,11 +572,14 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         if not hasattr(self, "net_"):
             X, y, calibration = self._start_fit(X, y, sample_weight)
             with self._seeded(0):
-                self.net_ = self._make_net(X.shape[1:], self._n_model_outputs(y)).initialize()
+                rows = self._training_rows(X, y)
+                self.net_ = self._make_net(rows.input_shape,
+                                           self._n_model_outputs(y)).initialize()
         else:
             X, y, calibration = self._continue_fit(X, y, sample_weight)
+            rows = self._training_rows(X, y)
         with self._seeded(len(self.net_.history)):
-            self.net_.partial_fit(self._to_tensor(X), self._to_tensor(y), epochs=1)
+            self.net_.partial_fit(rows, None, epochs=1)
         return self._finish_fit(calibration)
 
     # ---------------------------------------------------- point and intervals
@@ -581,18 +626,21 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         """The module's outputs for ``X`` in model units, the target's window
         statistics, and the per-row scale of the conformity scores."""
         X = self._check_predict_X(X)
-        model_X, stats = self._model_inputs(X)
-        return self._forward(model_X), stats, self._score_scale(X)
+        outputs, stats, spread = self._outputs_in_chunks(X)
+        return outputs, stats, self._score_scale(spread, len(X))
 
     def _check_predict_X(self, X):
         """Validate a fitted model's input; with ``missing="mask"``, check each window
         has an observed value of its target channel."""
         check_is_fitted(self)
         mask = self.missing == "mask"
-        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim, allow_nan=mask)
+        X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim, allow_nan=mask,
+                               dtype=None)
         channel = self.target_channel
         if mask and channel is not None and X.ndim == 3 and channel < X.shape[2]:
-            empty = np.flatnonzero(np.isnan(X[:, :, channel]).all(axis=1))
+            empty = np.concatenate([
+                rows.start + np.flatnonzero(np.isnan(X[rows, :, channel]).all(axis=1))
+                for rows in row_chunks(len(X), chunk_rows(X.shape[1:2]))])
             if len(empty):
                 raise ValueError(
                     f"{type(self).__name__}: {len(empty)} window(s) have no observed "
@@ -602,18 +650,18 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                     "those rows.")
         return X
 
-    def _score_scale(self, X):
+    def _score_scale(self, spread, n):
         """Per-row scale of the conformity scores, ``(n, 1)`` or ``(n, n_model_outputs)``.
 
-        With ``conformal="scaled"`` (or ``True``): the window spread of the
-        target (``_window_spread``), floored at ``_scale_floor``; else ones.
+        With ``conformal="scaled"`` (or ``True``): ``spread``, the window
+        spread of the target (``_window_spread``, from
+        :meth:`_outputs_in_chunks`), floored at ``_scale_floor``; else ones.
         With ``window_norm="standard"`` the model units already divide each
         target by its window's standard deviation, so the scores are scaled
         as they are.
         """
-        spread = self._window_spread(X) if self._scales_scores() else None
         if spread is None:
-            return np.ones((len(X), 1))
+            return np.ones((n, 1))
         floor = getattr(self, "_scale_floor", None)
         return spread if floor is None else np.maximum(spread, floor)
 
@@ -625,8 +673,8 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         """Hook: the target's spread over each window, ``(n, 1)``; ``None`` for "absolute".
 
         The population standard deviation of channel ``target_channel`` of
-        ``X`` (validated, not yet normalised); ``None`` for frames or without
-        a target channel.
+        ``X`` (a chunk of validated rows, not yet normalised, float32);
+        ``None`` for frames or without a target channel.
         """
         channel = self.target_channel
         if channel is None or X.ndim != 3 or channel >= X.shape[2]:
@@ -699,56 +747,126 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                 "or quantiles=(0.05, 0.5, 0.95) (a quantile head), and fit again.")
 
     def _predict_inputs(self, X):
-        """Check a fitted model's input; return it in model units, with target stats."""
-        return self._model_inputs(self._check_predict_X(X))
+        """Check a fitted model's input; return all of it in model units, with target stats.
+
+        Materialises every row's model inputs, O(n x n_timesteps): for outputs
+        of that size anyway (attention weights); ``predict`` goes chunk by
+        chunk (:meth:`_outputs_in_chunks`).
+        """
+        X = self._check_predict_X(X)
+        return self._model_inputs(gather(X, slice(None)))
 
     def _forward(self, X, method="forward"):
-        """Run the trained module's ``method`` on ``X`` in eval mode.
+        """Run the trained module's ``method`` on model-unit ``X`` in eval mode.
 
         Returns the module's output (standardised targets for ``forward``) as
-        a float64 array with one row per sample.
+        a float64 array with one row per sample. ``predict`` does not use it:
+        it makes the model inputs chunk by chunk (:meth:`_outputs_in_chunks`),
+        with the same per-chunk forward pass (:meth:`_run_chunk`).
+        """
+        run = getattr(self._inference_module().eval(), method)
+        X = self._to_tensor(X)
+        with torch.no_grad():
+            outputs = [self._run_chunk(run, X[start:start + PREDICT_CHUNK])
+                       for start in range(0, len(X), PREDICT_CHUNK)]
+        return np.concatenate(outputs)
 
-        Every forward pass has the same shape, ``(PREDICT_CHUNK, ...)``: the
-        last chunk is zero-padded and trimmed afterwards. Float32 kernels sum
-        in an order that depends on the batch shape, so without this a
+    @staticmethod
+    def _run_chunk(run, chunk):
+        """``run`` on at most ``PREDICT_CHUNK`` rows, as a float64 array.
+
+        Every forward pass has the same shape, ``(PREDICT_CHUNK, ...)``: a
+        shorter chunk is zero-padded and trimmed afterwards. Float32 kernels
+        sum in an order that depends on the batch shape, so without this a
         sample's prediction would change (in the last bits) with the number
         of samples predicted alongside it.
         """
-        module = self._inference_module().eval()
-        run = getattr(module, method)
-        X = self._to_tensor(X)
-        outputs = []
+        n = len(chunk)
+        pad = chunk.new_zeros((PREDICT_CHUNK - n,) + chunk.shape[1:])
+        return run(torch.cat([chunk, pad]))[:n].cpu().numpy().astype(np.float64)   # (n, ...)
+
+    def _outputs_in_chunks(self, X, method="forward"):
+        """The module's outputs for validated ``X``, made ``PREDICT_CHUNK`` rows at a time.
+
+        Each chunk of rows is gathered from ``X`` (a strided view is read, not
+        copied whole), put in model units by :meth:`_model_inputs` and run by
+        :meth:`_run_chunk`, so memory is O(one chunk) beyond the outputs.
+
+        Returns
+        -------
+        outputs : ndarray of shape (n_samples, n_model_outputs[, n_levels]), float64
+        stats : tuple of ndarrays, or None
+            The target's window statistics (see :meth:`_target_stats`).
+        spread : ndarray of shape (n_samples, 1) or (n_samples, n_model_outputs), or None
+            ``_window_spread`` of each window, when conformity scores are
+            scaled (``None`` otherwise, or when the variant has none).
+        """
+        run = getattr(self._inference_module().eval(), method)
+        scaled = self._scales_scores()
+        outputs, stats, spread = [], [], []
         with torch.no_grad():
-            for start in range(0, len(X), PREDICT_CHUNK):
-                chunk = X[start:start + PREDICT_CHUNK]
-                n = len(chunk)
-                pad = chunk.new_zeros((PREDICT_CHUNK - n,) + chunk.shape[1:])
-                outputs.append(run(torch.cat([chunk, pad]))[:n])          # (n, ...)
-        return torch.cat(outputs).cpu().numpy().astype(np.float64)
+            for rows in row_chunks(len(X), PREDICT_CHUNK):
+                chunk = gather(X, rows)
+                model_X, chunk_stats = self._model_inputs(chunk)
+                outputs.append(self._run_chunk(run, self._to_tensor(model_X)))
+                stats.append(chunk_stats)
+                spread.append(self._window_spread(chunk) if scaled else None)
+        return np.concatenate(outputs), _concatenate(stats), _concatenate(spread)
 
     # ------------------------------------------------------------- internals
 
     def _start_fit(self, X, y, sample_weight=None):
         """The setup ``fit`` and a first ``partial_fit`` share.
 
-        Returns the training rows in model units (targets packed with their
-        weights when the loss is masked, see :meth:`_training_target`) and the
-        held-out calibration rows (validated, not yet encoded; ``None``
-        without ``conformal``).
+        Returns the validated training sequences, as given (their model
+        inputs are made batch by batch, see :meth:`_training_rows`), the
+        training targets in model units (packed with their weights when the
+        loss is masked, see :meth:`_training_target`) and the held-out
+        calibration rows (validated, not yet encoded; ``None`` without
+        ``conformal``).
         """
         X, y, weight = self._validate_fit(X, y, sample_weight)
         self._masked_loss = weight is not None or self.missing == "mask"
         X, y, weight, calibration = self._split_calibration(X, y, weight)
         self._prepare_fit(X, y)
-        X, stats = self._model_inputs(X, fit=True)
+        stats = self._window_target_stats(X, fit=True)
         y = self._encode_target(y, stats, fit=True)
         return X, self._training_target(y, weight), calibration
 
+    def _window_target_stats(self, X, fit=False):
+        """The target's window statistics of every row of ``X``, one chunk at a time.
+
+        With ``fit=True`` this pass also learns the input scaling
+        (``_x_loc``, ``_x_scale``): each chunk's window-normalised inputs are
+        added to a :class:`~sklstm._window_norm.ChannelMoments`. The chunks
+        are fixed by the sequence shape (:func:`~sklstm._validation.chunk_rows`),
+        so the statistics do not depend on how ``X`` lies in memory.
+        """
+        moments = ChannelMoments() if fit else None
+        stats = []
+        for rows in row_chunks(len(X), chunk_rows(X.shape[1:])):
+            _, chunk_stats = self._model_inputs(gather(X, rows),
+                                                fit=moments if fit else False)
+            stats.append(chunk_stats)
+        if fit:
+            self._x_loc, self._x_scale = moments.result()
+        return _concatenate(stats)
+
+    def _training_rows(self, X, y):
+        """What skorch trains on: ``X`` as it is, batches made by ``_model_inputs``."""
+        return SequenceRows(X, self._to_tensor(y), self._batch_inputs)
+
+    def _batch_inputs(self, X):
+        """A gathered batch of training rows in model units."""
+        return self._model_inputs(X)[0]
+
     def _continue_fit(self, X, y, sample_weight=None):
-        """Check a later ``partial_fit``'s data against the first; return model units."""
+        """Check a later ``partial_fit``'s data against the first; return it as
+        :meth:`_start_fit` does, with the scaling of the first call."""
         y, _ = flatten_target(self, y, self._max_target_ndim, fitted_shape=self._target_shape)
         X, y = check_sequences(self, X, y, reset=False, max_ndim=self._max_ndim,
-                               y_required=True, allow_nan=self.missing == "mask")
+                               y_required=True, allow_nan=self.missing == "mask",
+                               dtype=None)
         y = check_target(y)
         if y.shape[1] != self._y_scaler.n_features_in_:
             raise ValueError(
@@ -762,7 +880,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             self._masked_loss = True
             self.net_.set_params(**self._criterion())
         X, y, weight, calibration = self._split_calibration(X, y, weight)
-        X, stats = self._model_inputs(X)
+        stats = self._window_target_stats(X)
         return X, self._training_target(self._encode_target(y, stats), weight), calibration
 
     def _training_target(self, y, weight):
@@ -781,18 +899,20 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         self._after_fit()
         if calibration is not None:
             X, y, weight = calibration
+            outputs, stats, spread = self._outputs_in_chunks(X)
             if weight is not None:              # rows of weight 0 do not calibrate
-                X, y = X[weight > 0], y[weight > 0]
+                keep = weight > 0
+                y, outputs = y[keep], outputs[keep]
+                stats, spread = _take_rows(stats, keep), _take_rows(spread, keep)
             self._scale_floor = None
-            spread = self._score_scale(X)
+            spread = self._score_scale(spread, len(y))
             # a window whose target channel is flat must not get a zero width
             median = float(np.median(spread))
             self._scale_floor = 1e-3 * median if median > 0 else 1.0
             self._calibration_scale = np.maximum(spread, self._scale_floor)
-            model_X, stats = self._model_inputs(X)
             self._calibration_targets = self._encode_target(y, stats)
-            self._calibration_outputs = self._forward(model_X)
-            self.n_calibration_samples_ = len(X)
+            self._calibration_outputs = outputs
+            self.n_calibration_samples_ = len(y)
         self.history_ = self.net_.history
         self.loss_curve_ = list(self.history_[:, "train_loss"])
         self.n_iter_ = len(self.history_)
@@ -822,7 +942,8 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         self._torch_device = self._resolve_device()
         y, self._target_shape = flatten_target(self, y, self._max_target_ndim)
         X, y = check_sequences(self, X, y, reset=True, max_ndim=self._max_ndim,
-                               y_required=True, allow_nan=self.missing == "mask")
+                               y_required=True, allow_nan=self.missing == "mask",
+                               dtype=None)
         y = check_target(y)
         weight = self._check_weight(sample_weight, X)
         self.quantiles_ = None if self.quantiles is None else training_levels(self.quantiles)
@@ -846,7 +967,11 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         return None if (weight == weight[0]).all() else weight
 
     def _resolve_window_norm(self, X, y):
-        """``window_norm`` with ``"auto"`` decided on the training data."""
+        """``window_norm`` with ``"auto"`` decided on the training data.
+
+        ``X`` is the last time step of the training windows,
+        ``(n_samples, 1, n_channels, ...)``, float32: what the rule reads.
+        """
         if self.window_norm != "auto":
             self._check_target_channel(X.shape[2])
             return self.window_norm
@@ -862,11 +987,21 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
     def _model_inputs(self, X, fit=False):
         """Window-normalise ``X`` (if asked), then standardise each input channel.
 
+        Every step but the channel statistics works row by row, so ``fit``,
+        ``partial_fit`` and ``predict`` call this on one batch or chunk of
+        rows at a time, and a row gets the same model inputs in any of them.
+
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_timesteps, n_channels, ...), float32
-        fit : bool, default=False
-            Learn the channels' training mean and standard deviation.
+            C-contiguous (see :func:`~sklstm._validation.gather`).
+        fit : bool or ChannelMoments, default=False
+            ``True``: learn the channels' training mean and standard deviation
+            from ``X`` (:func:`~sklstm._window_norm.channel_stats`). A
+            :class:`~sklstm._window_norm.ChannelMoments`: add the
+            window-normalised ``X`` to it and stop there (``fit`` learns the
+            scaling chunk by chunk this way); the returned ``X`` is then
+            ``None``.
 
         Returns
         -------
@@ -877,17 +1012,22 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             Location and scale of the target channel in each window.
         """
         stats = None
-        observed = ~np.isnan(X) if self.missing == "mask" else None
         if self.window_norm_ is not None:
             loc, scale = window_stats(X, self.window_norm_)
             kept = ~self._normalized_channels(X.shape[2])
             loc[:, kept], scale[:, kept] = 0.0, 1.0
-            X = normalize_windows(X, loc, scale)
+            Xn = normalize_windows(X, loc, scale)
             if self.target_channel is not None:
                 stats = self._target_stats(loc, scale)
+        else:
+            Xn = X
+        if isinstance(fit, ChannelMoments):
+            fit.add(Xn)
+            return None, stats
         if fit:
-            self._x_loc, self._x_scale = channel_stats(X)
-        X = standardize_channels(X, self._x_loc, self._x_scale)
+            self._x_loc, self._x_scale = channel_stats(Xn)
+        observed = ~np.isnan(X) if self.missing == "mask" else None
+        X = standardize_channels(Xn, self._x_loc, self._x_scale)
         if observed is not None:            # zero-fill gaps; say where they were
             X = np.concatenate([np.where(observed, X, np.float32(0)),
                                 observed.astype(np.float32)], axis=2)
