@@ -287,6 +287,8 @@ def _compare(args):
         torch.set_num_threads(threads)
     _log(f"done in {time.perf_counter() - start:.1f} s")
     print(compare.format_leaderboard(compare.leaderboard(results)))
+    if "tree" in variants and compare.load_hierarchy(args.data) is not None:
+        _compare_hierarchy(args, season=season, window=window, window_norm=window_norm)
     if args.plot is not None:
         compare.plot_last_fold(
             args.plot, series.index, y, last_fold,
@@ -294,6 +296,32 @@ def _compare(args):
                   "points), 1-step-ahead forecasts")
         _log(f"plot saved to {args.plot}")
     return 0
+
+
+def _compare_hierarchy(args, *, season, window, window_norm):
+    """With the tree variant on a bundled hierarchy: rank it against reconciliation.
+
+    Prints a second table: every node forecast by the Tree-LSTM over the
+    whole tree, by a global LSTM reconciled bottom-up and with MinT, and by
+    the naive forecasts reconciled with MinT, ranked at each level.
+    """
+    frame, hierarchy = compare.load_hierarchy(args.data)
+    _log(f"sklstm compare: {args.data} is a hierarchy of {hierarchy.n_nodes} nodes; "
+         "ranking the Tree-LSTM against reconciled forecasts per level")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        results = compare.cross_validate_hierarchy(
+            frame.to_numpy(), hierarchy, cv=args.cv, window=window, horizon=args.horizon,
+            season=season, random_state=args.random_state, max_epochs=args.max_epochs,
+            lr=args.lr, window_norm=window_norm, log=_log)
+    finally:
+        torch.set_num_threads(threads)
+    print(f"\nper level of the {args.data} hierarchy ({hierarchy.n_nodes} nodes, every node "
+          f"forecast; RMSE and MASE (m={season}) averaged over each level's nodes; "
+          "ranked by RMSE, the mean over levels by MASE)")
+    print(compare.format_hierarchy_leaderboard(
+        compare.hierarchy_leaderboard(results, hierarchy)))
 
 
 def main(argv=None):

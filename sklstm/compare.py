@@ -59,6 +59,13 @@ __all__ = [
     "leaderboard",
     "format_leaderboard",
     "plot_last_fold",
+    "HIERARCHIES",
+    "load_hierarchy",
+    "hierarchy_models",
+    "hierarchy_data",
+    "cross_validate_hierarchy",
+    "hierarchy_leaderboard",
+    "format_hierarchy_leaderboard",
 ]
 
 #: Leaderboard names of the baselines that every comparison scores.
@@ -542,3 +549,251 @@ def plot_last_fold(path, index, y, last_fold, title=""):
     ax.set_ylabel("1-step-ahead forecast")
     ax.legend(loc="best", fontsize="small")
     fig.savefig(path, dpi=100)
+
+
+# --------------------------------------------------------------------------
+# hierarchies: the Tree-LSTM against reconciliation, per level
+# --------------------------------------------------------------------------
+
+#: Bundled datasets that are hierarchies: name -> loader of ``(frame, Hierarchy)``.
+HIERARCHIES = {"us_employment": "load_us_employment"}
+
+
+def load_hierarchy(data):
+    """The node table and tree of a bundled hierarchy, or None for other data.
+
+    Parameters
+    ----------
+    data : str
+        A dataset name or a CSV path, as for :func:`load_data`.
+
+    Returns
+    -------
+    hierarchy_data : (pandas.DataFrame, Hierarchy) or None
+        One column per node in the order of ``Hierarchy.nodes``, and the
+        tree; None when ``data`` is not a key of :data:`HIERARCHIES`.
+    """
+    if data not in HIERARCHIES:
+        return None
+    from . import datasets
+
+    return getattr(datasets, HIERARCHIES[data])()
+
+
+def hierarchy_models(hierarchy, *, season=1, random_state=0, max_epochs=100, lr=None,
+                     window_norm="last"):
+    """The models ranked per level: a Tree-LSTM and reconciled global models.
+
+    Every model reads windows of every node, ``(n_samples, window, n_nodes)``,
+    and forecasts every node, ``(n_samples, n_nodes * horizon)`` node-major:
+
+    - ``tree``: :class:`~sklstm.TreeLSTMRegressor` over the hierarchy;
+    - ``lstm + bottom_up``, ``lstm + mint_shrink``:
+      :class:`~sklstm.ReconciledRegressor` around one global
+      :class:`~sklstm.LSTMRegressor` (every node's window a sample);
+    - ``naive + mint_shrink`` (the last value) and, when ``season > 1``,
+      ``seasonal naive (m=season) + mint_shrink``: the naive forecasts of
+      every node, reconciled (the seasonal one reads windows of at least
+      one season, see :func:`cross_validate_hierarchy`).
+
+    Parameters
+    ----------
+    hierarchy : Hierarchy
+    season : int, default=1
+        Above 1 adds the seasonal naive row.
+    random_state, max_epochs, lr, window_norm
+        As for :func:`make_pipeline`, for the Tree-LSTM and the LSTM.
+
+    Returns
+    -------
+    models : dict
+        Leaderboard name -> unfitted estimator.
+
+    Examples
+    --------
+    >>> from sklstm import Hierarchy
+    >>> list(hierarchy_models(Hierarchy([-1, 0, 0]), season=12))   # doctest: +NORMALIZE_WHITESPACE
+    ['tree', 'lstm + bottom_up', 'lstm + mint_shrink', 'naive + mint_shrink',
+     'seasonal naive (m=12) + mint_shrink']
+    """
+    from .reconciliation import ReconciledRegressor
+
+    params = {"random_state": random_state, "max_epochs": max_epochs,
+              "window_norm": window_norm}
+    if lr is not None:
+        params["lr"] = lr
+    lstm = VARIANTS["lstm"](target_channel=0, **params)
+    models = {
+        "tree": VARIANTS["tree"](hierarchy=hierarchy, **params),
+        "lstm + bottom_up": ReconciledRegressor(lstm, hierarchy, method="bottom_up"),
+        "lstm + mint_shrink": ReconciledRegressor(lstm, hierarchy, method="mint_shrink"),
+        "naive + mint_shrink": ReconciledRegressor(LastValueRegressor(), hierarchy),
+    }
+    if season > 1:
+        models[f"seasonal naive (m={season}) + mint_shrink"] = ReconciledRegressor(
+            SeasonalNaiveRegressor(season_length=season), hierarchy)
+    return models
+
+
+def hierarchy_data(values, *, window, horizon=1):
+    """Windows of every node and every node's next ``horizon`` values.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_periods, n_nodes)
+        One column per node.
+    window : int
+    horizon : int, default=1
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, window, n_nodes)
+        Row ``i`` is the window ending at period ``window - 1 + i`` (full
+        windows only: the series is windowed whole, so a test window carries
+        its real history).
+    y : ndarray of shape (n_samples, n_nodes * horizon)
+        Node-major: column ``j * horizon + k`` is node ``j``, ``k + 1``
+        periods after the window's end.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values) - horizon
+    X = Windower(window).fit_transform(values[:n])[window - 1:]
+    steps = np.stack([values[window + k:n + k + 1] for k in range(horizon)], axis=2)
+    return X, steps.reshape(len(X), -1)
+
+
+def cross_validate_hierarchy(values, hierarchy, *, cv, window, horizon=1, season=1,
+                             random_state=0, max_epochs=100, lr=None, window_norm="last",
+                             log=None):
+    """Score :func:`hierarchy_models` per node on the same time-series folds.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_periods, n_nodes)
+        One column per node, in the order of ``hierarchy.nodes``.
+    hierarchy : Hierarchy
+    cv : int
+        Number of :class:`~sklearn.model_selection.TimeSeriesSplit` folds of
+        the windows of :func:`hierarchy_data`, of ``max(window, season)``
+        steps: the seasonal naive forecast reads them whole, the other
+        models their last ``window`` steps, so every model forecasts the
+        same rows.
+    window, horizon, season, random_state, max_epochs, lr, window_norm
+        As for :func:`cross_validate_models`; ``season`` is also the season
+        of the MASE's naive scale.
+    log : callable, optional
+        Called with one progress line per (model, fold).
+
+    Returns
+    -------
+    results : dict
+        Model name -> dict with ``rmse`` and ``mase``, each of shape
+        ``(cv, n_nodes)`` (per fold and node, the horizon steps pooled), and
+        ``fit_s`` per fold.
+
+    Raises
+    ------
+    CompareError
+        If the series is too short for ``window``, ``horizon`` and ``cv``.
+    """
+    from .metrics import mase
+
+    values = np.asarray(values, dtype=np.float64)
+    # the seasonal naive reads at least one season (as in baseline_pipelines); every
+    # model gets the same rows, the others the last `window` steps of each window
+    longest = max(window, season)
+    X, y = hierarchy_data(values, window=longest, horizon=horizon)
+    if len(X) // (cv + 1) < max(2, season + 1):
+        raise CompareError(
+            f"the hierarchy's {len(values)} periods leave {len(X)} windows of {window}, "
+            f"too few for --cv {cv} with --horizon {horizon}; use a shorter --window "
+            "or fewer folds")
+    n_nodes = hierarchy.n_nodes
+    results = {}
+    models = hierarchy_models(hierarchy, season=season, random_state=random_state,
+                              max_epochs=max_epochs, lr=lr, window_norm=window_norm)
+    for name, template in models.items():
+        seasonal = isinstance(getattr(template, "estimator", None), SeasonalNaiveRegressor)
+        X_model = X if seasonal else X[:, longest - window:]
+        scores = {"rmse": [], "mase": [], "fit_s": []}
+        for i, (train, test) in enumerate(TimeSeriesSplit(n_splits=cv).split(X), start=1):
+            start = time.perf_counter()
+            model = clone(template).fit(X_model[train], y[train])
+            scores["fit_s"].append(time.perf_counter() - start)
+            pred = model.predict(X_model[test]).reshape(len(test), n_nodes, horizon)
+            true = y[test].reshape(len(test), n_nodes, horizon)
+            history = values[:longest + train[-1] + horizon]  # known when training ends
+            scores["rmse"].append(np.sqrt(((pred - true) ** 2).mean(axis=(0, 2))))
+            scores["mase"].append([mase(true[:, j], pred[:, j], history[:, j],
+                                        season_length=season) for j in range(n_nodes)])
+            if log is not None and name in ("tree", "lstm + bottom_up", "lstm + mint_shrink"):
+                log(f"[hierarchy: {name}] fold {i}/{cv}  "
+                    f"({time.perf_counter() - start:.1f} s)")
+        results[name] = {key: np.asarray(value) for key, value in scores.items()}
+    return results
+
+
+def hierarchy_leaderboard(results, hierarchy):
+    """Rank the models at each level of the hierarchy, and over the levels.
+
+    A level's score is the mean over its nodes (and over the folds) of each
+    node's RMSE and MASE. Within a level the models are ranked by RMSE (the
+    level's nodes share units); the ``mean`` rows average the levels and are
+    ranked by MASE, which is scale-free (a mean of RMSEs would be the
+    total's).
+
+    Parameters
+    ----------
+    results : dict
+        As returned by :func:`cross_validate_hierarchy`.
+    hierarchy : Hierarchy
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns ``level, rank, model, rmse, mase, fit_s``: the levels in
+        order from the root, then ``mean``; best model first within each.
+    """
+    rows = []
+    for depth, nodes in enumerate(hierarchy.top_down):
+        for name, s in results.items():
+            rows.append({"level": hierarchy.levels[depth], "model": name,
+                         "rmse": s["rmse"][:, nodes].mean(), "mase": s["mase"][:, nodes].mean(),
+                         "fit_s": s["fit_s"].mean()})
+    for name, s in results.items():
+        rows.append({"level": "mean", "model": name,
+                     "rmse": np.mean([s["rmse"][:, n].mean() for n in hierarchy.top_down]),
+                     "mase": np.mean([s["mase"][:, n].mean() for n in hierarchy.top_down]),
+                     "fit_s": s["fit_s"].mean()})
+    table = pd.DataFrame(rows)
+    order = {level: i for i, level in enumerate(list(hierarchy.levels) + ["mean"])}
+    table["_level"] = table["level"].map(order)
+    table["_key"] = np.where(table["level"] == "mean", table["mase"], table["rmse"])
+    table = table.sort_values(["_level", "_key"], kind="stable")
+    table["rank"] = table.groupby("_level").cumcount() + 1
+    return table[["level", "rank", "model", "rmse", "mase", "fit_s"]].reset_index(drop=True)
+
+
+def format_hierarchy_leaderboard(table):
+    """Render a :func:`hierarchy_leaderboard` table as aligned text.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+
+    Returns
+    -------
+    text : str
+    """
+    width = max(len("model"), *(len(name) for name in table["model"]))
+    level_width = max(len("level"), *(len(name) for name in table["level"]))
+    lines = [f"{'level':{level_width}s}  rank  {'model':{width}s}  {'rmse':>10s}"
+             f"  {'mase':>7s}  {'fit_s':>6s}"]
+    for row in table.itertuples(index=False):
+        # about four significant digits at the scale of the level's best RMSE
+        best = table.loc[table["level"] == row.level, "rmse"].abs().min()
+        digits = 3 if not np.isfinite(best) or best <= 0 else int(
+            np.clip(3 - np.floor(np.log10(best)), 0, 8))
+        lines.append(f"{row.level:{level_width}s}  {row.rank:4d}  {row.model:{width}s}  "
+                     f"{row.rmse:10.{digits}f}  {row.mase:7.3f}  {row.fit_s:6.2f}")
+    return "\n".join(lines)

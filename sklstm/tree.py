@@ -13,11 +13,13 @@ Node order is the contract between the two: column ``j`` of the sales matrix
 
 import numpy as np
 import pandas as pd
+import torch
 
-from ._validation import Options
+from ._validation import Options, chunk_rows, gather, row_chunks
 from ._window_norm import choose_window_norm
-from .base import SequenceRegressor
+from .base import PREDICT_CHUNK, SequenceRegressor
 from .hierarchy import Hierarchy
+from .nn.quantile import QuantileHead
 from .nn.tree import TreeLSTMNet, import_dgl
 
 __all__ = ["Hierarchy", "TreeLSTMRegressor"]
@@ -95,6 +97,30 @@ class TreeLSTMRegressor(SequenceRegressor):
         in original units, so every parent equals the sum of its children.
         Needs every node's target (not a 1-D ``y``); only leaf columns train
         the model.
+    skip : bool, default=True
+        Give every forecast node that has children (and a root alone) a
+        linear skip connection from its own window to its forecast, added to
+        its head's output (``skip_steps`` of
+        :class:`~sklstm.nn.tree.TreeLSTMNet`). It starts at zero and trains
+        with the network; after training, each skip is refitted by
+        least squares to the node's remaining training error (ridge on its
+        own model-unit window), which leaves the heads, the states and every
+        other node's forecast as trained. A linear map of the window can
+        express the last value and the seasonal naive forecast exactly, and
+        it scales with the window's swings; without it the root's forecast
+        of a smooth, strongly seasonal total could lose to the seasonal naive
+        one (see Notes). With ``coherent=True`` only leaves are forecast,
+        so there is no skip. Leaves get none: on the sales data a skip on
+        every node forecast the products no better and left the tree's
+        context unused.
+    level_weights : {"uniform", "balanced"}, default="uniform"
+        How the forecast nodes weigh in the training loss (mean squared error
+        on each node's standardised target). ``"uniform"``: every node the
+        same, so a level of many nodes (the products) dominates and the root
+        counts ``1 / n_nodes``. ``"balanced"``: every level (depth) the
+        same, shared among its nodes, as the mean over levels that
+        hierarchical forecasts are scored by. With ``quantiles`` the pinball
+        loss is weighted by the square root of these weights.
     **common
         The parameters of :class:`~sklstm.base.SequenceRegressor`
         (``hidden_size`` sizes the encoder and the tree cells, ``num_layers``
@@ -137,6 +163,19 @@ class TreeLSTMRegressor(SequenceRegressor):
     top-down pass is their only view of the rest of the tree. It costs 1.2
     to 2.2 times the epoch time of ``"up"``.
 
+    ``skip=True`` is the default from the root's forecast. Without it, on
+    :func:`~sklstm.datasets.make_hierarchical_sales` (3 categories x 4
+    products, 400 days, window 14, the last 56 days held out, 20 epochs,
+    data and model seeds 0-9), the root's RMSE was 0.75 to 1.50 times the
+    better of the last value and the weekly seasonal naive forecast (above 1
+    at 3 seeds) while the products beat it at every seed: the total is the
+    smoothest series of the tree, nearly all of it a weekly swing whose size
+    follows the level, so the seasonal naive forecast is strongest there,
+    and the root is one output among ``n_nodes``; its residuals kept a
+    weekly pattern. With the skip the root's ratio was 0.65 to 0.93 (median
+    0.74 against 0.91), the categories' mean 0.72 against 0.86, and the
+    products' 0.81 against 0.84.
+
     Examples
     --------
     >>> import numpy as np
@@ -159,7 +198,7 @@ class TreeLSTMRegressor(SequenceRegressor):
     _onnx_exportable = False   # DGL message passing has no ONNX form
     _supports_missing = False  # channel j is node j: no room for availability channels
     _variant_params = {"hierarchy": None, "cell": "childsum", "direction": "both",
-                       "coherent": False}
+                       "coherent": False, "skip": True, "level_weights": "uniform"}
     _parameter_constraints = {
         "hierarchy": Options([None], extra=_is_hierarchy_like,
                              extra_text="a parent array, a DataFrame of levels or a "
@@ -167,6 +206,8 @@ class TreeLSTMRegressor(SequenceRegressor):
         "cell": Options(["childsum", "nary"]),
         "direction": Options(["up", "both"]),
         "coherent": Options([True, False]),
+        "skip": Options([True, False]),
+        "level_weights": Options(["balanced", "uniform"]),
     }
 
     # ---------------------------------------------------------------- hooks
@@ -196,6 +237,7 @@ class TreeLSTMRegressor(SequenceRegressor):
                     "1-D y for the root alone.")
             self.horizon_ = n_outputs // n_nodes
             self._output_nodes = h.leaves if self.coherent else np.arange(n_nodes)
+        self._column_weights = self._output_weights(h).repeat(self.horizon_)
         target_nodes = np.array([h.root]) if root_only else np.arange(n_nodes)
         self._column_nodes = np.repeat(target_nodes, self.horizon_)
         # target column of each model output (the target's columns are node-major)
@@ -206,11 +248,15 @@ class TreeLSTMRegressor(SequenceRegressor):
 
     def _build_module(self, input_shape, n_outputs):
         # n_outputs is horizon values (times quantile levels) per output node
-        return TreeLSTMNet(
-            self.hierarchy_, self.hidden_size, n_outputs // len(self._output_nodes),
+        per_node = n_outputs // len(self._output_nodes)
+        module = TreeLSTMNet(
+            self.hierarchy_, self.hidden_size, per_node,
             output_nodes=self._output_nodes, cell=self.cell, direction=self.direction,
             num_layers=self.num_layers, dropout=self.dropout,
+            skip_steps=input_shape[0] if self.skip else 0,
+            skip_nodes=self._skip_nodes(),
         )
+        return module
 
     def _resolve_window_norm(self, X, y):
         """``"auto"``: compare each node's persistence forecast with its target's mean."""
@@ -227,17 +273,77 @@ class TreeLSTMRegressor(SequenceRegressor):
         """Every node's window location and scale, ``(n_samples, n_nodes)``, for its own target."""
         return loc, scale
 
+    def _start_fit(self, X, y, sample_weight=None):
+        """The base's setup; the training rows are kept until ``_after_fit`` refits the skip."""
+        X, target, calibration = super()._start_fit(X, y, sample_weight)
+        self._fit_rows = (X, target)
+        return X, target, calibration
+
+    def _after_fit(self):
+        """After ``fit`` (and a first ``partial_fit``): refit the skip by least squares."""
+        rows = self.__dict__.pop("_fit_rows", None)
+        if rows is not None:
+            self._refit_skip(*rows)
+
     def _encode_target(self, y, stats, fit=False):
         """Node-wise window units, standardised; the model's columns only."""
         if stats is not None:
             loc, scale = self._column_stats(stats, self._column_nodes)
             y = (y - loc) / scale
         y = super()._encode_target(y, None, fit=fit)
-        return y[:, self._model_columns]
+        return y[:, self._model_columns] * np.sqrt(self._column_weights)
+
+    def _refit_skip(self, X, target):
+        r"""Set each skip to the least-squares fit of its node's residual, in model units.
+
+        The network trained its heads and skips together; this replaces each
+        skip's weights :math:`A_j` with the ridge regression (penalty 1 on
+        standardised windows of hundreds of rows, a guard against collinear
+        lags) of the node's training residual without its skip,
+        :math:`y_j - \text{head}_j`, on its own window: the best linear
+        correction of the trained network, which can only lower each skip
+        node's training error. Heads and states are left as trained, so the
+        other nodes' forecasts do not change. ``X`` holds the validated
+        training rows, ``target`` their model-unit targets (followed by a
+        weight column when the loss is weighted).
+        """
+        module = self.net_.module_
+        if isinstance(module, QuantileHead):
+            module, median = module.body, module.median_index
+            n_levels = module.horizon // self.horizon_
+        else:
+            median, n_levels = 0, 1
+        if not module.skip_steps or X.ndim != 3:
+            return
+        nodes = self._skip_nodes()
+        n_model = self._n_model_outputs(target)
+        weight = target[:, n_model] if n_model < target.shape[1] else np.ones(len(target))
+        y = target[:, :n_model]
+        windows = np.concatenate([
+            self._model_inputs(gather(X, rows))[0][:, :, nodes]
+            for rows in row_chunks(len(X), chunk_rows(X.shape[1:]))]).astype(np.float64)
+        outputs = self._median(self._outputs_in_chunks(X)[0])           # (n, n_model)
+        skip = module.skip_weight.detach().cpu().numpy().astype(np.float64)
+        skip = skip[:, :, median::n_levels]                              # (K', T, horizon)
+        T = X.shape[1]
+        refit = np.empty_like(skip)
+        positions = np.flatnonzero(np.isin(self._output_nodes, nodes))
+        for k, position in enumerate(positions):
+            columns = np.s_[position * self.horizon_:(position + 1) * self.horizon_]
+            window = windows[:, T - skip.shape[1]:, k]                   # (n, L)
+            residual = y[:, columns] - outputs[:, columns] + window @ skip[k]
+            keep = (weight > 0) & np.isfinite(residual).all(axis=1)
+            w = weight[keep, np.newaxis]
+            gram = window[keep].T @ (w * window[keep]) + np.eye(window.shape[1])
+            refit[k] = np.linalg.solve(gram, window[keep].T @ (w * residual[keep]))
+        with torch.no_grad():
+            module.skip_weight[:, :, median::n_levels] = torch.from_numpy(refit).to(
+                module.skip_weight)
 
     def _decode_target(self, y, stats):
         """Model outputs back to original units; sum leaves up when coherent."""
         cols = self._model_columns
+        y = y / np.sqrt(self._column_weights)
         y = y * self._y_scaler.scale_[cols] + self._y_scaler.mean_[cols]
         if stats is not None:
             loc, scale = self._column_stats(stats, self._column_nodes[cols])
@@ -254,7 +360,44 @@ class TreeLSTMRegressor(SequenceRegressor):
         nodes = self._column_nodes[self._model_columns]
         return X.astype(np.float64).std(axis=1)[:, nodes]
 
+    def _run_chunk(self, run, chunk):
+        """``run`` on a chunk of rows, in passes of a fixed number of *node windows*.
+
+        As :meth:`SequenceRegressor._run_chunk <sklstm.base.SequenceRegressor._run_chunk>`,
+        every pass has one shape (the last is zero-padded), so a sample's
+        forecast does not depend on the samples predicted with it; but a
+        sample here is ``n_nodes`` windows, so a pass holds
+        ``max(1, PREDICT_CHUNK // n_nodes)`` samples rather than
+        ``PREDICT_CHUNK``: one forecast origin of a 3,000-node tree is one
+        pass over its 3,000 windows, not over 256 padded copies of them.
+        """
+        size = max(1, PREDICT_CHUNK // chunk.shape[2])
+        outputs = []
+        for start in range(0, len(chunk), size):
+            part = chunk[start:start + size]
+            n = len(part)
+            pad = part.new_zeros((size - n,) + part.shape[1:])
+            outputs.append(run(torch.cat([part, pad]))[:n])               # (n, ...)
+        return torch.cat(outputs).cpu().numpy().astype(np.float64)
+
     # ------------------------------------------------------------ internals
+
+    def _skip_nodes(self):
+        """The output nodes with a linear skip: the aggregates (a root alone has one too)."""
+        nodes = self._output_nodes
+        if self.hierarchy_.n_nodes == 1:
+            return nodes
+        return nodes[~np.isin(nodes, self.hierarchy_.leaves)]
+
+    def _output_weights(self, h):
+        """Loss weight of each output node, mean 1: see ``level_weights``."""
+        nodes = self._output_nodes
+        if self.level_weights == "uniform" or len(nodes) == 1:
+            return np.ones(len(nodes))
+        depth = h.depths[nodes]
+        levels, counts = np.unique(depth, return_counts=True)
+        per_node = 1.0 / counts[np.searchsorted(levels, depth)]      # 1 / nodes at its level
+        return per_node / per_node.mean()
 
     @staticmethod
     def _column_stats(stats, nodes):

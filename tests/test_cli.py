@@ -120,6 +120,58 @@ def test_coverage_adds_interval_columns_computed_on_the_same_folds(capsys):
     assert printed["naive (last value)"]["width"] == pytest.approx(np.mean(width), rel=1e-3)
 
 
+def parse_hierarchy_table(out):
+    """Rows of the per-level table that follows the leaderboard: {(level, model): ...}."""
+    lines = out[out.index("\nper level of the "):].strip().splitlines()
+    assert lines[1].split() == ["level", "rank", "model", "rmse", "mase", "fit_s"]
+    rows = {}
+    for line in lines[2:]:
+        level, rank, rest = line.split(None, 2)
+        model, rmse, mase, fit_s = rest.rsplit(None, 3)
+        rows[level, model.strip()] = {"rank": int(rank), "rmse": float(rmse),
+                                      "mase": float(mase), "fit_s": float(fit_s)}
+    return rows
+
+
+@pytest.mark.skipif(importlib.util.find_spec("dgl") is None, reason="needs the tree extra")
+def test_tree_on_a_hierarchy_ranks_it_against_reconciliation_per_level(capsys):
+    argv = ["compare", "--data", "us_employment", "--variants", "tree", "--max-epochs", "1",
+            "--cv", "2", "--window", "4"]
+    status, out, err = run(argv, capsys)
+    assert status == 0
+    # the usual leaderboard first (the Tree-LSTM on the root series alone) ...
+    assert "tree" in dict(parse_leaderboard(out[:out.index("\nper level")])[0])
+    # ... then every node forecast by each model, ranked at each level
+    rows = parse_hierarchy_table(out)
+    models = {"tree", "lstm + bottom_up", "lstm + mint_shrink", "naive + mint_shrink",
+              "seasonal naive (m=12) + mint_shrink"}
+    levels = ["total", "domain", "supersector", "sector", "mean"]
+    assert [level for level, _ in rows][::len(models)] == levels
+    for level in levels:
+        ranked = sorted((r["rank"], r["rmse" if level != "mean" else "mase"], model)
+                        for (lv, model), r in rows.items() if lv == level)
+        assert {model for _, _, model in ranked} == models
+        assert [rank for rank, _, _ in ranked] == [1, 2, 3, 4, 5]
+        keys = [key for _, key, _ in ranked]
+        assert keys == sorted(keys)                  # RMSE within a level, MASE overall
+    assert "[hierarchy: lstm + mint_shrink] fold 2/2" in err
+
+    # The seasonal naive row: each node's value 12 months before, on the windows of
+    # 12 months (one season; the others read the last 4), reconciled with MinT. It
+    # is coherent already (a sum of the leaves' seasonal naive forecasts), except for
+    # the one sector sum published to 0.5, so MinT moves it by less than 1 %.
+    employment, h = sklstm.datasets.load_us_employment()
+    values = employment.to_numpy()
+    t = np.arange(11, len(values) - 1)               # window ends with a full season
+    y, naive = values[t + 1], values[t - 11]
+    rmse = [np.sqrt(((naive[test] - y[test]) ** 2).mean(axis=0))
+            for _, test in TimeSeriesSplit(2).split(t)]
+    for depth, level in enumerate(levels[:-1]):
+        expected = np.mean(rmse, axis=0)[h.top_down[depth]].mean()
+        printed = rows[level, "seasonal naive (m=12) + mint_shrink"]["rmse"]
+        assert printed == pytest.approx(expected, rel=1e-2), level
+
+
 def test_plot_writes_png(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="needs the `plot` extra: pip install -c "
                                               "constraints.txt -e '.[plot]'")

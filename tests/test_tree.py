@@ -387,11 +387,37 @@ def test_beats_the_best_naive_and_a_flat_lstm_on_hierarchical_sales():
     flat = LSTMRegressor(max_epochs=60, random_state=0).fit((X_train - loc) / scale, y_train)
     flat_rmse = level_rmse(flat.predict((X_test - loc) / scale), y_test, h)
 
-    # Tree-LSTM / best naive, data and model seeds 0-9 (seed 0 here): 0.70-0.83 and,
-    # worst, 0.98 at seed 5, where the seasonal naive is unusually good. The best naive
+    # Tree-LSTM / best naive, data and model seeds 0-9 (seed 0 here): 0.70-0.87 and,
+    # worst, 0.955 at seed 5, where the seasonal naive is unusually good. The best naive
     # is the seasonal one at 9 seeds, the window mean at seed 0.
     assert tree_rmse.mean() < 1.0 * best_naive, (tree_rmse, naive_rmse)
-    # Tree-LSTM / flat LSTM, seeds 0-9: 0.56-0.73
+    # Tree-LSTM / flat LSTM, seeds 0-9: 0.55-0.77
     assert tree_rmse.mean() < 0.85 * flat_rmse.mean(), (tree_rmse, flat_rmse)
-    # last / first epoch's training loss, seeds 0-9: 0.03-0.21
+    # last / first epoch's training loss, seeds 0-9: 0.04-0.23
     assert tree.loss_curve_[-1] < 0.5 * tree.loss_curve_[0]
+
+
+def test_the_root_beats_the_better_naive_forecast():
+    # The total of a sales tree is its smoothest series: almost all of it is a weekly
+    # swing that grows with the level, so the seasonal naive forecast is strongest
+    # there, and the root is one output of 16. Without the skip (skip=False) the
+    # root's RMSE was, over data and model seeds 0-9, 0.75-1.50 times the better naive
+    # forecast (median 0.91; above 1 at seeds 1, 7 and 8), while the products beat it
+    # at every seed (0.76-0.91).
+    window, n_test = 14, 56
+    sales, h = make_hierarchical_sales(3, 4, n_periods=400, random_state=0)
+    values = sales.to_numpy()                                    # (400, 16)
+    X = Windower(window).fit_transform(values[:-1])[window:]
+    y = values[1:][window:]
+    X_train, X_test, y_train, y_test = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:]
+    tree = TreeLSTMRegressor(hierarchy=h, max_epochs=20, random_state=0).fit(X_train, y_train)
+    root_rmse = np.sqrt(((tree.predict(X_test)[:, h.root] - y_test[:, h.root]) ** 2).mean())
+
+    naive_rmse = {}
+    for baseline in [SeasonalNaiveRegressor(season_length=7), LastValueRegressor()]:
+        pred = baseline.set_params(target_channel=h.root).fit(
+            X_train, y_train[:, h.root]).predict(X_test)
+        naive_rmse[type(baseline).__name__] = np.sqrt(((pred - y_test[:, h.root]) ** 2).mean())
+    # root / better naive with the skip (the default), seeds 0-9: 0.65-0.93 (median
+    # 0.74; 0.65 here), worst 0.925 at seed 1
+    assert root_rmse < 0.95 * min(naive_rmse.values()), (root_rmse, naive_rmse)

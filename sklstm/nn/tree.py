@@ -20,9 +20,12 @@ Shapes: ``B`` nodes in a frontier, ``K`` children per node (its in-degree),
 nodes per tree.
 """
 
+import numbers
+
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from ._checks import check_dropout, check_sizes
 from ._init import init_uniform_
@@ -33,6 +36,11 @@ __all__ = [
     "NaryTreeLSTMCell",
     "TreeLSTMNet",
 ]
+
+#: Default ``encoder_chunk`` of :class:`TreeLSTMNet`: window time steps encoded at once.
+#: 2**19 keeps the encoder's activations near 1 GB (hidden 32): the 1 + 20 + 500 node
+#: tree of benchmarks/tree.py (batch 32, window 14) runs in one chunk.
+ENCODER_CHUNK = 2**19
 
 #: How to install the optional dependency, for the error message.
 DGL_HINT = ('pip install "sklstm[tree]" -c constraints.txt (the constraints file '
@@ -333,6 +341,16 @@ class TreeLSTMNet(nn.Module):
     4. **Heads.** A linear head per output node maps
        :math:`h^{\uparrow}_j` (or :math:`[h^{\uparrow}_j; h^{\downarrow}_j]`)
        to its ``horizon`` values.
+    5. **Skip** (``skip_steps`` :math:`L > 0`). Each output node of
+       ``skip_nodes`` adds a linear function of its own last :math:`L`
+       input values,
+       :math:`\hat y_j = \text{head}_j(\cdot) + A_j x_{j, T-L+1:T}`, with
+       :math:`A_j` of shape ``(L, horizon)``, zero at the start (the
+       "highway" of LSTNet, Lai et al. 2018). A linear map of the window can
+       be the last value or the seasonal naive forecast, and it scales with
+       the window, which a saturating recurrent state does not: the smooth,
+       strongly seasonal top of a tree needs that path (see
+       :class:`sklstm.TreeLSTMRegressor`).
 
     The ``N`` samples of a batch are ``N`` copies of the hierarchy's graph
     merged with ``dgl.batch``; the batched graph and its frontiers (the
@@ -360,6 +378,16 @@ class TreeLSTMNet(nn.Module):
         Layers of the encoder LSTM.
     dropout : float, default=0.0
         Dropout between encoder layers and before the heads.
+    skip_steps : int, default=0
+        Steps :math:`L` of each node's own window that its linear skip reads
+        (step 5); 0: no skip. Windows must have at least :math:`L` steps.
+    skip_nodes : array-like of int, optional
+        The output nodes that get a skip (node ids, a subset of
+        ``output_nodes``); default every output node.
+    encoder_chunk : int, default=2**19
+        The most window time steps (windows times steps) the encoder runs
+        at once; beyond, it runs in chunks, checkpointed while training
+        (see :meth:`encode`), so that a large tree's batch fits in memory.
 
     Inputs: x
         Tensor of shape :math:`(N, T, V)`: sample, time step, node.
@@ -380,7 +408,8 @@ class TreeLSTMNet(nn.Module):
     """
 
     def __init__(self, hierarchy, hidden_size, horizon=1, *, output_nodes=None,
-                 cell="childsum", direction="up", num_layers=1, dropout=0.0):
+                 cell="childsum", direction="up", num_layers=1, dropout=0.0,
+                 skip_steps=0, skip_nodes=None, encoder_chunk=ENCODER_CHUNK):
         super().__init__()
         if cell not in ("childsum", "nary"):
             raise ValueError(f"cell must be 'childsum' or 'nary', got {cell!r}")
@@ -390,7 +419,11 @@ class TreeLSTMNet(nn.Module):
             raise TypeError(
                 f"TreeLSTMNet expects a sklstm.hierarchy.Hierarchy, got "
                 f"{type(hierarchy).__name__}. Build one with Hierarchy(parents).")
-        check_sizes(hidden_size=hidden_size, horizon=horizon, num_layers=num_layers)
+        check_sizes(hidden_size=hidden_size, horizon=horizon, num_layers=num_layers,
+                    encoder_chunk=encoder_chunk)
+        if isinstance(skip_steps, bool) or not isinstance(skip_steps, numbers.Integral) \
+                or skip_steps < 0:
+            raise ValueError(f"skip_steps must be an int >= 0, got {skip_steps!r}.")
         check_dropout(dropout)
         n_nodes = hierarchy.n_nodes
         output_nodes = (np.arange(n_nodes) if output_nodes is None
@@ -418,6 +451,21 @@ class TreeLSTMNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head_weight = nn.Parameter(torch.empty(len(output_nodes), features, horizon))
         self.head_bias = nn.Parameter(torch.empty(len(output_nodes), horizon))
+        skip_nodes = (output_nodes if skip_nodes is None
+                      else np.asarray(skip_nodes, dtype=np.int64))
+        unknown = np.setdiff1d(skip_nodes, output_nodes)
+        if len(unknown):
+            raise ValueError(f"skip_nodes must be output nodes; {unknown.tolist()} are not "
+                             f"among output_nodes.")
+        self.skip_steps = skip_steps if len(skip_nodes) else 0
+        # positions of the skip nodes among the outputs
+        self.register_buffer("skip_positions", torch.from_numpy(
+            np.flatnonzero(np.isin(output_nodes, skip_nodes))), persistent=False)
+        if self.skip_steps:
+            # zeros: training starts from the tree's forecast alone
+            self.skip_weight = nn.Parameter(torch.zeros(len(skip_nodes), skip_steps,
+                                                        horizon))
+        self.encoder_chunk = encoder_chunk
         self._graphs = {}
         self.reset_parameters()
 
@@ -453,12 +501,39 @@ class TreeLSTMNet(nn.Module):
             self._graphs[key] = (up, down)
         return self._graphs[key]
 
+    def encode(self, windows):
+        """Last hidden state of the encoder for each window, ``(M, T, 1)`` -> ``(M, H)``.
+
+        Windows are encoded ``encoder_chunk // T`` at a time. While
+        gradients are recorded, each chunk is checkpointed: its activations
+        are dropped after the forward pass and recomputed in the backward
+        one, so the memory of a step holds one chunk's activations rather
+        than every window's (``nn.LSTM`` keeps each time step's gates).
+        """
+        M, T, _ = windows.shape
+        per_chunk = max(1, self.encoder_chunk // T)
+        if M <= per_chunk:
+            return self._last_state(windows)
+        chunks = windows.split(per_chunk)
+        if torch.is_grad_enabled():
+            return torch.cat([checkpoint(self._last_state, chunk, use_reentrant=False)
+                              for chunk in chunks])
+        return torch.cat([self._last_state(chunk) for chunk in chunks])
+
+    def _last_state(self, windows):
+        _, (h_n, _) = self.encoder(windows)
+        return h_n[-1]                                                 # (M, H)
+
     def forward(self, x):
         N, T, V = x.shape
         H = self.hidden_size
+        if T < self.skip_steps:
+            raise ValueError(f"TreeLSTMNet was built with skip_steps={self.skip_steps}, but "
+                             f"the windows have {T} time steps; pass windows of at least "
+                             f"{self.skip_steps} steps or build it with fewer skip_steps.")
         windows = x.permute(0, 2, 1).reshape(N * V, T, 1)             # (N V, T, 1)
-        _, (h_n, _) = self.encoder(windows)
-        inputs = (h_n[-1].view(N, V, H) + self.node_embedding).reshape(N * V, H)
+        inputs = (self.encode(windows).view(N, V, H)
+                  + self.node_embedding).reshape(N * V, H)             # (N V, H)
         (graph, up_frontiers), down = self.batched_graphs(N, x.device)
         h_up, _ = self.up(graph, inputs, up_frontiers)                 # (N V, H)
         states = h_up
@@ -469,7 +544,13 @@ class TreeLSTMNet(nn.Module):
             states = torch.cat([h_up, h_down], dim=1)                  # (N V, 2H)
         states = states.view(N, V, -1)[:, self.output_nodes]           # (N, K, F)
         y = torch.einsum("nkf,kfs->nks", self.dropout(states), self.head_weight)
-        return (y + self.head_bias).reshape(N, -1)                     # (N, K horizon)
+        y = y + self.head_bias                                         # (N, K, horizon)
+        if self.skip_steps:
+            skip = self.output_nodes[self.skip_positions]
+            own = x[:, T - self.skip_steps:, skip]                     # (N, L, K')
+            y = y.index_add(1, self.skip_positions,
+                            torch.einsum("nlk,kls->nks", own, self.skip_weight))
+        return y.reshape(N, -1)                                        # (N, K horizon)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -478,4 +559,4 @@ class TreeLSTMNet(nn.Module):
 
     def extra_repr(self):
         return (f"n_nodes={self.n_nodes}, horizon={self.horizon}, cell={self.cell!r}, "
-                f"direction={self.direction!r}")
+                f"direction={self.direction!r}, skip_steps={self.skip_steps}")
