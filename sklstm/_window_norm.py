@@ -55,8 +55,9 @@ def window_stats(X, mode):
     Returns
     -------
     loc, scale : ndarray of shape (n_samples, n_channels), float64
-        A (near-)constant window gets scale 1 instead of 0, so nothing is
-        divided by zero.
+        A (near-)constant window gets, instead of 0, the absolute value of
+        its level as its ``"standard"`` scale (1 when the level is 0), so
+        nothing is divided by zero and its target is a relative change.
 
     Examples
     --------
@@ -79,8 +80,13 @@ def window_stats(X, mode):
             loc = mean(X, axis=(1,) + spatial)
         scale = std(X, axis=(1,) + spatial) if mode == "standard" else None
     if mode == "standard":
-        # float32 inputs of a constant window leave rounding noise, not spread
-        scale[scale <= 1e-6 * np.maximum(np.abs(loc), 1.0)] = 1.0
+        # A constant window (float32 rounding leaves noise, not spread) has no
+        # scale of its own; its level stands in, so that its target, in
+        # window units, is a relative change as on the series' other windows.
+        # (Scale 1 in data units would make the edge-padded first window of a
+        # series at level 1,000 a thousandfold outlier of the loss.)
+        flat = scale <= 1e-6 * np.maximum(np.abs(loc), 1.0)
+        scale[flat] = np.where(np.abs(loc[flat]) > 0, np.abs(loc[flat]), 1.0)
     else:
         scale = np.ones_like(loc)
     return loc, scale
@@ -178,6 +184,13 @@ class ChannelMoments:
     Golub and LeVeque (1979), which stays accurate over many chunks. One
     chunk gives NumPy's statistics of that chunk exactly.
 
+    Parameters
+    ----------
+    weight : ndarray of shape (n_rows,), default=None
+        A weight per row of all the chunks to come, in the order they are
+        added: the moments are then weighted (every value of a row carries
+        its weight; a row of weight 0 counts for nothing).
+
     Examples
     --------
     >>> rng = np.random.RandomState(0)
@@ -191,14 +204,19 @@ class ChannelMoments:
     True
     """
 
-    def __init__(self):
+    def __init__(self, weight=None):
+        self.weight = weight
+        self.rows = 0
         self.count = self.mean = self.var = None
 
     def add(self, X):
-        """Add a chunk ``(n_rows, n_timesteps, n_channels, *spatial)``."""
+        """Add the next chunk of rows, ``(n_rows, n_timesteps, n_channels, *spatial)``."""
         axes = (0, 1) + tuple(range(3, X.ndim))
+        first, self.rows = self.rows, self.rows + len(X)
         with _quiet_empty():
-            if np.isnan(X).any():
+            if self.weight is not None:
+                count, mean, var = _weighted_moments(X, self.weight[first:self.rows], axes)
+            elif np.isnan(X).any():
                 count = np.sum(~np.isnan(X), axis=axes).astype(np.float64)
                 mean = np.nanmean(X, axis=axes, dtype=np.float64)
                 var = np.nanvar(X, axis=axes, dtype=np.float64)
@@ -228,6 +246,21 @@ class ChannelMoments:
         # float32 rounding of a constant channel leaves noise, not spread
         scale = np.where(scale > 1e-6 * np.maximum(np.abs(loc), 1.0), scale, 1.0)
         return loc, scale
+
+
+def _weighted_moments(X, weight, axes):
+    """Weighted count, mean and variance per channel of a chunk; NaN counts for nothing."""
+    shape = (len(X),) + (1,) * (X.ndim - 1)
+    w = np.broadcast_to(np.asarray(weight, dtype=np.float64).reshape(shape), X.shape)
+    observed = ~np.isnan(X)
+    w = np.where(observed, w, 0.0)
+    values = np.where(observed, X, 0.0).astype(np.float64)
+    count = w.sum(axis=axes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (w * values).sum(axis=axes) / count
+        centred = values - mean.reshape((1, 1, -1) + (1,) * (X.ndim - 3))
+        var = (w * centred**2).sum(axis=axes) / count
+    return count, mean, var
 
 
 def standardize_channels(X, loc, scale):

@@ -829,20 +829,22 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         self._masked_loss = weight is not None or self.missing == "mask"
         X, y, weight, calibration = self._split_calibration(X, y, weight)
         self._prepare_fit(X, y)
-        stats = self._window_target_stats(X, fit=True)
-        y = self._encode_target(y, stats, fit=True)
+        stats = self._window_target_stats(X, fit=True, weight=weight)
+        y = self._encode_target(y, stats, fit=True, sample_weight=weight)
         return X, self._training_target(y, weight), calibration
 
-    def _window_target_stats(self, X, fit=False):
+    def _window_target_stats(self, X, fit=False, weight=None):
         """The target's window statistics of every row of ``X``, one chunk at a time.
 
         With ``fit=True`` this pass also learns the input scaling
         (``_x_loc``, ``_x_scale``): each chunk's window-normalised inputs are
-        added to a :class:`~sklstm._window_norm.ChannelMoments`. The chunks
-        are fixed by the sequence shape (:func:`~sklstm._validation.chunk_rows`),
-        so the statistics do not depend on how ``X`` lies in memory.
+        added to a :class:`~sklstm._window_norm.ChannelMoments`, weighted by
+        the rows' ``weight`` when given (a row of weight 0 does not shape the
+        scaling). The chunks are fixed by the sequence shape
+        (:func:`~sklstm._validation.chunk_rows`), so the statistics do not
+        depend on how ``X`` lies in memory.
         """
-        moments = ChannelMoments() if fit else None
+        moments = ChannelMoments(weight) if fit else None
         stats = []
         for rows in row_chunks(len(X), chunk_rows(X.shape[1:])):
             _, chunk_stats = self._model_inputs(gather(X, rows),
@@ -1044,12 +1046,16 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         """The target's window statistics from every channel's ``(n_samples, n_channels)``."""
         return loc[:, self.target_channel], scale[:, self.target_channel]
 
-    def _encode_target(self, y, stats, fit=False):
-        """Targets in model units: relative to their window, then standardised."""
+    def _encode_target(self, y, stats, fit=False, sample_weight=None):
+        """Targets in model units: relative to their window, then standardised.
+
+        With ``fit=True`` the standardisation is learned, weighted by
+        ``sample_weight`` (the rows' loss weights) when given.
+        """
         if stats is not None:
             y = to_window_units(y, *stats)
         if fit:
-            self._y_scaler = StandardScaler().fit(y)
+            self._y_scaler = StandardScaler().fit(y, sample_weight=sample_weight)
         return self._y_scaler.transform(y)
 
     def _decode_target(self, y, stats):

@@ -98,9 +98,10 @@ def _window_stats(x, mode):
         return loc, torch.ones_like(loc)
     centred = x - loc.reshape(_stat_shape(x))
     scale = (centred * centred).mean(dim=(1,) + spatial).sqrt()   # population std
-    # a (near-)constant window gets scale 1, as in window_stats
+    # a (near-)constant window gets its level's size (1 at level 0), as in window_stats
     flat = scale <= 1e-6 * torch.clamp(loc.abs(), min=1.0)
-    return loc, torch.where(flat, torch.ones_like(scale), scale)
+    level = torch.where(loc == 0, torch.ones_like(loc), loc.abs())
+    return loc, torch.where(flat, level, scale)
 
 
 def _stat_shape(x):

@@ -285,12 +285,12 @@ class TreeLSTMRegressor(SequenceRegressor):
         if rows is not None:
             self._refit_skip(*rows)
 
-    def _encode_target(self, y, stats, fit=False):
+    def _encode_target(self, y, stats, fit=False, sample_weight=None):
         """Node-wise window units, standardised; the model's columns only."""
         if stats is not None:
             loc, scale = self._column_stats(stats, self._column_nodes)
             y = (y - loc) / scale
-        y = super()._encode_target(y, None, fit=fit)
+        y = super()._encode_target(y, None, fit=fit, sample_weight=sample_weight)
         return y[:, self._model_columns] * np.sqrt(self._column_weights)
 
     def _refit_skip(self, X, target):

@@ -61,8 +61,11 @@ def test_target_round_trip_is_exact_per_column(windows):
 def test_zero_variance_windows_give_no_nan(mode):
     X = np.full((20, 6, 2), 3.7, dtype=np.float32)
     X[10:] = -2.0
+    X[15:] = 0.0
     loc, scale = window_stats(X, mode)
-    assert np.all(scale == 1.0)
+    # "standard": a flat window's scale is the size of its level (1 at level 0)
+    expected = np.abs(X[:, 0]) if mode == "standard" else np.ones((20, 2))
+    np.testing.assert_allclose(scale, np.where(expected == 0, 1.0, expected), rtol=1e-6)
     y = X[:, -1, 0] + 0.5
     reg = LSTMRegressor(window_norm=mode, max_epochs=5, random_state=0).fit(X, y)
     pred = reg.predict(X)
