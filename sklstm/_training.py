@@ -12,6 +12,10 @@ paid once per block rather than once per batch. ``TailSplit`` holds out the
 *last* fraction of the samples for validation, which for windowed series is the
 honest choice (a random split would validate on windows that overlap training
 windows).
+
+For data-parallel training (``accelerator``, see :mod:`sklstm._distributed`)
+``TensorBatches`` takes a :class:`Shard`: every process cuts the same epoch
+into the same batches and yields its own rows of each.
 """
 
 import math
@@ -21,7 +25,7 @@ from skorch.dataset import Dataset
 
 from ._validation import chunk_rows, gather
 
-__all__ = ["SequenceRows", "TensorBatches", "TailSplit", "silent"]
+__all__ = ["SequenceRows", "TensorBatches", "Shard", "TailSplit", "silent"]
 
 
 class SequenceRows(torch.utils.data.Dataset):
@@ -91,19 +95,37 @@ class TensorBatches:
         Draw a new permutation from torch's (forked, seeded) RNG each epoch,
         on the training device. Both kinds of dataset draw the same
         permutation and cut it into the same batches.
+    shard : Shard or None, default=None
+        Data-parallel training: yield only this process's rows of each batch
+        (see :class:`Shard`). ``None`` yields whole batches.
+
+    Attributes
+    ----------
+    global_targets : torch.Tensor or None
+        With ``shard``: the targets of the whole batch whose share was
+        yielded last (what the loss of every process together averages over).
+    counts : bool
+        With ``shard``: whether the rows yielded last count in the loss
+        (``False`` for a placeholder row, see :class:`Shard`).
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False):
+    def __init__(self, dataset, batch_size, shuffle=False, shard=None):
         self.dataset = dataset
         self.X = dataset.X
         self.y = dataset.y
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.shard = shard
+        self.global_targets = None
+        self.counts = True
 
     def __len__(self):
         return math.ceil(len(self.X) / self.batch_size)
 
     def __iter__(self):
+        if self.shard is not None:
+            yield from self._sharded()
+            return
         if isinstance(self.dataset, SequenceRows):
             yield from self._gathered()
             return
@@ -127,6 +149,88 @@ class TensorBatches:
                                       else order[first:last])
             for start in range(0, last - first, size):
                 yield X[start:start + size], y[start:start + size]
+
+    def _sharded(self):
+        """This process's share of every batch: the same batches as without a shard."""
+        shard, size, n = self.shard, self.batch_size, len(self.X)
+        rows = isinstance(self.dataset, SequenceRows)
+        if self.shuffle:
+            device = self.y.device if rows else self.X.device
+            order = shard.agree(torch.randperm(n, device=device).cpu())
+        else:
+            order = torch.arange(n)
+        block = self.dataset.block_rows(size) if rows else n
+        for first in range(0, n, block):
+            batches = torch.split(order[first:first + block], size)
+            shares = [shard.rows(batch) for batch in batches]
+            X, y = self._take(torch.cat([share for share, _ in shares]))
+            start = 0
+            for batch, (share, counts) in zip(batches, shares):
+                self.global_targets = None if self.y is None else self.y[batch.to(self.y.device)]
+                self.counts = counts
+                stop = start + len(share)
+                yield (X[start:stop].to(shard.device),
+                       None if y is None else y[start:stop].to(shard.device))
+                start = stop
+
+    def _take(self, index):
+        """Inputs and targets of the rows ``index`` (a CPU tensor of row numbers)."""
+        if isinstance(self.dataset, SequenceRows):
+            return self.dataset.batch(index)
+        X = self.X[index.to(self.X.device)]
+        return X, None if self.y is None else self.y[index.to(self.y.device)]
+
+
+class Shard:
+    """This process's share of each mini-batch in data-parallel training.
+
+    Every process draws the epoch's permutation as a single process would,
+    ``agree`` replaces it with the one all processes use, and every process
+    cuts it into the same batches of ``batch_size`` rows; process ``rank``
+    keeps rows ``rank::world_size`` of each. A batch with fewer rows than
+    there are processes leaves some with none: they get the batch's first row
+    as a placeholder, so that every process still runs one step per batch,
+    and its loss must count zero (:attr:`TensorBatches.counts` is ``False``).
+
+    Parameters
+    ----------
+    rank : int
+        This process's number, ``0 <= rank < world_size``.
+    world_size : int
+        Number of processes. ``Shard(0, 1, device)`` yields whole batches.
+    device : torch.device, str or None, default=None
+        Where the yielded batches go; ``None`` leaves them where they are made.
+    agree : callable or None, default=None
+        Maps this process's permutation (a CPU int64 tensor) to the one all
+        processes use, such as rank 0's; ``None`` keeps it (every process
+        draws the same one from the same seed).
+
+    Examples
+    --------
+    >>> import torch
+    >>> batch = torch.arange(5)
+    >>> Shard(0, 2).rows(batch), Shard(1, 2).rows(batch)
+    ((tensor([0, 2, 4]), True), (tensor([1, 3]), True))
+    >>> Shard(1, 2).rows(torch.tensor([7]))       # a placeholder
+    (tensor([7]), False)
+    """
+
+    def __init__(self, rank, world_size, device=None, agree=None):
+        self.rank = rank
+        self.world_size = world_size
+        self.device = device
+        self.agree_with = agree
+
+    def agree(self, order):
+        """The epoch's permutation that every process uses."""
+        return order if self.agree_with is None else self.agree_with(order)
+
+    def rows(self, batch):
+        """This process's rows of ``batch`` (1-D row numbers) and whether they count."""
+        share = batch[self.rank::self.world_size]
+        if len(share):
+            return share, True
+        return batch[:1], False
 
 
 class TailSplit:

@@ -12,6 +12,7 @@ import copy
 import inspect
 import numbers
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import torch
@@ -22,6 +23,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
+from ._distributed import ACCELERATOR_TEXT, data_parallel_net, is_accelerator
 from ._intervals import IntervalMixin, conformal_margin, is_levels, level_index, training_levels
 from ._training import SequenceRows, TailSplit, TensorBatches, silent
 from ._validation import (
@@ -226,6 +228,14 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         same int gives identical models; the global torch RNG is left as it was.
     verbose : int, default=0
         0 is silent, 1 prints a per-epoch log, 2 also shows a progress bar.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train data-parallel: in a script started by ``accelerate launch`` or
+        ``torchrun``, with ``accelerator=accelerate.Accelerator()``, every
+        process fits on the same data and trains on its share of each batch
+        of ``batch_size`` rows, gradients are averaged, and every process
+        ends with the same model; ``device`` stays ``"cpu"`` (the accelerator
+        places the model). ``None`` trains in this process alone. See
+        "Data-parallel training" on the scaling page of the docs.
 
     Attributes
     ----------
@@ -378,6 +388,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                                 extra_text="an int in [0, 2**32) or a "
                                            "numpy.random.RandomState"),
         "verbose": Interval(int, 0),
+        "accelerator": Options([None], extra=is_accelerator, extra_text=ACCELERATOR_TEXT),
     }
 
     def __init__(
@@ -406,6 +417,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         device="cpu",
         random_state=None,
         verbose=0,
+        accelerator=None,
     ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -430,6 +442,7 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.accelerator = accelerator
 
     def __init_subclass__(cls, **kwargs):
         """Merge a variant's parameter rules; give it an ``__init__`` for its parameters.
@@ -1110,7 +1123,10 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
             module = QuantileHead(self._build_module(tuple(input_shape), n_outputs * len(levels)),
                                   len(levels), levels.index(0.5))
         criterion = self._criterion()
-        return NeuralNetRegressor(
+        # with an accelerator: a net that trains data-parallel (sklstm._distributed)
+        make_net = (NeuralNetRegressor if self.accelerator is None
+                    else partial(data_parallel_net, self))
+        return make_net(
             module=module,
             **criterion,
             optimizer=optimizer,
