@@ -337,6 +337,13 @@ class _Writer:
                 "Python objects, not data. They only act while fitting, so set "
                 "callbacks=None (estimator.set_params(callbacks=None)) before saving; "
                 "predictions do not change.")
+        if params.get("accelerator") is not None:
+            raise TypeError(
+                f"sklstm.save cannot store {where}.accelerator: an Accelerator is the "
+                "running launch (processes, devices), not data. It only acts while "
+                "fitting, so set accelerator=None (estimator.set_params(accelerator=None)) "
+                "before saving, in one process (accelerator.is_main_process); predictions "
+                "do not change.")
         node = {"class": self.class_names[cls],
                 "params": {name: self.value(value, f"{where}.{name}")
                            for name, value in params.items()}}

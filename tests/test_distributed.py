@@ -198,6 +198,8 @@ def test_accelerated_estimator_clones_pickles_and_saves(tmp_path):
     restored = pickle.loads(pickle.dumps(model))
     assert_array_equal(restored.predict(X), model.predict(X))
     restored.partial_fit(X, model.predict(X))            # trains on after unpickling
+    with pytest.raises(TypeError, match=r"set accelerator=None"):
+        sklstm.save(model, tmp_path / "refused")
     model.set_params(accelerator=None)
     sklstm.save(model, tmp_path / "model")
     assert_array_equal(sklstm.load(tmp_path / "model").predict(X), model.predict(X))
