@@ -25,8 +25,20 @@ median batch time, then ``predict`` of one forecast origin (every node's
 next day) and of the last 28 origins. The global LSTM runs the same way on
 the 701 x 3,111 node windows, batch 32 x 3,111.
 
+**Direction** (``--directions``). Not a timing: ``direction="up"`` against
+``"both"`` on the two hold-outs of ``tests/test_tree.py``, for data and model
+seeds ``--seeds``. ``sales 2x3``: ``make_hierarchical_sales(2, 3,
+n_periods=600)``, window 14, the last 120 days held out, 60 epochs; the
+mean over levels of the per-level RMSE and its ratio to the best per-node
+naive forecast (seasonal naive m = 7, last value, window mean).
+``sales 3x4``: ``make_hierarchical_sales(3, 4, n_periods=400)``, window 14,
+the last 56 days held out, ``--direction-epochs`` epochs (20 in the test),
+free and coherent; per level, the mean over its nodes of each node's RMSE
+over the better of its last value and seasonal naive forecasts.
+
     python benchmarks/tree.py [--samples 256] [--epochs 4] [--threads N]
     python benchmarks/tree.py --scale [--scale-batches 3] [--threads N]
+    python benchmarks/tree.py --directions [--seeds 0 1 2] [--direction-epochs 20]
 """
 
 import argparse
@@ -41,7 +53,14 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-from sklstm import Hierarchy, LSTMRegressor, Windower
+from sklstm import (
+    Hierarchy,
+    LastValueRegressor,
+    LSTMRegressor,
+    SeasonalNaiveRegressor,
+    Windower,
+    WindowMeanRegressor,
+)
 from sklstm.datasets import make_hierarchical_sales
 from sklstm.tree import TreeLSTMRegressor
 
@@ -215,6 +234,66 @@ def scale(args):
               flush=True)
 
 
+def holdout(n_categories, n_products, n_periods, n_test, seed, window=WINDOW):
+    sales, h = make_hierarchical_sales(n_categories, n_products, n_periods=n_periods,
+                                       random_state=seed)
+    values = sales.to_numpy()
+    X = Windower(window).fit_transform(values[:-1])[window:]
+    y = values[1:][window:]
+    return X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:], h
+
+
+def per_node(baseline, X_train, y_train, X_test):
+    return np.column_stack([
+        baseline.set_params(target_channel=j).fit(X_train, y_train[:, j]).predict(X_test)
+        for j in range(y_train.shape[1])])
+
+
+def node_rmse(pred, y):
+    return np.sqrt(((pred - y) ** 2).mean(axis=0))
+
+
+def directions(args):
+    """direction="up" against "both" on the hold-outs of tests/test_tree.py."""
+    print("sales 2x3 (600 days, 120 held out, 60 epochs): mean over levels of the RMSE, "
+          "and / best naive")
+    print(f"{'seed':>4s}{'up':>9s}{'both':>9s}{'up/naive':>10s}{'both/naive':>12s}")
+    for seed in args.seeds:
+        X_train, X_test, y_train, y_test, h = holdout(2, 3, 600, 120, seed)
+        naive = min(np.mean([node_rmse(p, y_test)[nodes].mean() for nodes in h.top_down])
+                    for p in [per_node(b, X_train, y_train, X_test) for b in [
+                        SeasonalNaiveRegressor(season_length=7), LastValueRegressor(),
+                        WindowMeanRegressor()]])
+        scores = [np.mean([node_rmse(TreeLSTMRegressor(
+            hierarchy=h, direction=d, max_epochs=60, random_state=seed).fit(
+                X_train, y_train).predict(X_test), y_test)[nodes].mean()
+            for nodes in h.top_down]) for d in ("up", "both")]
+        print(f"{seed:4d}{scores[0]:9.2f}{scores[1]:9.2f}{scores[0] / naive:10.3f}"
+              f"{scores[1] / naive:12.3f}", flush=True)
+
+    print(f"\nsales 3x4 (400 days, 56 held out, {args.direction_epochs} epochs): per level, "
+          "mean of node RMSE / better naive (last value or seasonal naive, m = 7)")
+    print(f"{'seed':>4s}  {'model':16s}{'total':>8s}{'category':>10s}{'product':>9s}"
+          f"{'mean':>8s}{'RMSE':>8s}")
+    for seed in args.seeds:
+        X_train, X_test, y_train, y_test, h = holdout(3, 4, 400, 56, seed)
+        better = np.minimum(*[node_rmse(per_node(b, X_train, y_train, X_test), y_test)
+                              for b in [SeasonalNaiveRegressor(season_length=7),
+                                        LastValueRegressor()]])
+        for coherent in (False, True):
+            for d in ("up", "both"):
+                err = node_rmse(TreeLSTMRegressor(
+                    hierarchy=h, direction=d, coherent=coherent,
+                    max_epochs=args.direction_epochs, random_state=seed).fit(
+                        X_train, y_train).predict(X_test), y_test)
+                ratio = [(err / better)[nodes].mean() for nodes in h.top_down]
+                rmse = np.mean([err[nodes].mean() for nodes in h.top_down])
+                name = f"{'coherent' if coherent else 'free'} {d}"
+                print(f"{seed:4d}  {name:16s}" + "".join(f"{v:8.3f}" for v in ratio[:1])
+                      + f"{ratio[1]:10.3f}{ratio[2]:9.3f}{np.mean(ratio):8.3f}"
+                      f"{rmse:8.2f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=256)
@@ -229,6 +308,13 @@ def main():
     parser.add_argument("--scale-models", nargs="+", choices=["global", "up", "both"],
                         default=["global", "up", "both"],
                         help="what --scale measures; the ratio is to the first")
+    parser.add_argument("--directions", action="store_true",
+                        help='accuracy, not time: direction "up" against "both" on the '
+                             "hold-outs of tests/test_tree.py")
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)),
+                        help="data and model seeds of --directions")
+    parser.add_argument("--direction-epochs", type=int, default=20,
+                        help="epochs of the 3x4 tree in --directions (20 in the test)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -237,7 +323,9 @@ def main():
     print(f"machine: {platform.processor() or platform.machine()}, "
           f"torch {torch.__version__}, dgl {dgl.__version__}, "
           f"{args.threads or (1 if args.scale else torch.get_num_threads())} thread(s)")
-    if args.scale:
+    if args.directions:
+        directions(args)
+    elif args.scale:
         scale(args)
     else:
         small_trees(args)

@@ -387,13 +387,15 @@ def test_beats_the_best_naive_and_a_flat_lstm_on_hierarchical_sales():
     flat = LSTMRegressor(max_epochs=60, random_state=0).fit((X_train - loc) / scale, y_train)
     flat_rmse = level_rmse(flat.predict((X_test - loc) / scale), y_test, h)
 
-    # Tree-LSTM / best naive, data and model seeds 0-9 (seed 0 here): 0.70-0.87 and,
-    # worst, 0.955 at seed 5, where the seasonal naive is unusually good. The best naive
-    # is the seasonal one at 9 seeds, the window mean at seed 0.
-    assert tree_rmse.mean() < 1.0 * best_naive, (tree_rmse, naive_rmse)
-    # Tree-LSTM / flat LSTM, seeds 0-9: 0.55-0.77
+    # Tree-LSTM (direction="up", the default) / best naive, data and model seeds 0-9
+    # (seed 0 here): 0.70-0.88 (median 0.74; 0.73 here), worst 0.878 at seed 5, where
+    # the seasonal naive is unusually good (direction="both": 0.70-0.955, median 0.77).
+    # The best naive is the seasonal one at 9 seeds, the window mean at seed 0.
+    assert tree_rmse.mean() < 0.95 * best_naive, (tree_rmse, naive_rmse)
+    # Tree-LSTM / flat LSTM, seeds 0-9: 0.56-0.70 (median 0.64; 0.69 here)
     assert tree_rmse.mean() < 0.85 * flat_rmse.mean(), (tree_rmse, flat_rmse)
-    # last / first epoch's training loss, seeds 0-9: 0.04-0.23
+    # last / first epoch's training loss, seeds 0-9: 0.12-0.43 (0.27 here; "both"
+    # fits the training rows closer, 0.04-0.23, and forecasts the hold-out no better)
     assert tree.loss_curve_[-1] < 0.5 * tree.loss_curve_[0]
 
 
@@ -418,6 +420,7 @@ def test_the_root_beats_the_better_naive_forecast():
         pred = baseline.set_params(target_channel=h.root).fit(
             X_train, y_train[:, h.root]).predict(X_test)
         naive_rmse[type(baseline).__name__] = np.sqrt(((pred - y_test[:, h.root]) ** 2).mean())
-    # root / better naive with the skip (the default), seeds 0-9: 0.65-0.93 (median
-    # 0.74; 0.65 here), worst 0.925 at seed 1
-    assert root_rmse < 0.95 * min(naive_rmse.values()), (root_rmse, naive_rmse)
+    # root / better naive with the skip and direction="up" (the defaults), seeds 0-9:
+    # 0.63-0.98 (median 0.78; 0.63 here), worst 0.980 at seed 8, then 0.921 at seed 1
+    # (with direction="both": 0.65-0.925, median 0.74)
+    assert root_rmse < 1.0 * min(naive_rmse.values()), (root_rmse, naive_rmse)
