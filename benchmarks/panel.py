@@ -36,6 +36,7 @@ Sections (``--sections``, all by default):
     python benchmarks/panel.py
     python benchmarks/panel.py --sections norm --n-series 20 --epochs 3
     python benchmarks/panel.py --sections global --n-global 50 --local-epochs 10
+    python benchmarks/panel.py --sections future --hidden-size 64
 """
 
 import argparse
@@ -150,6 +151,8 @@ def lstm(args, **params):
     settings = {**BEST, "n_iter_no_change": None, "random_state": args.seed}
     if args.epochs is not None:
         settings["max_epochs"] = args.epochs
+    if args.hidden_size is not None:
+        settings["hidden_size"] = args.hidden_size
     return LSTMRegressor(**{**settings, **params})
 
 
@@ -184,7 +187,7 @@ def section_norm(args):
     header(f"window_norm on {args.n_series} series x {args.n_days} days, promo lead as "
            f"future covariate; window {args.window}, last {args.n_test} days held out; "
            f"LSTMRegressor, {BEST['max_epochs']} epochs, batch {BEST['batch_size']}, "
-           f"hidden 32; mean over random_state {', '.join(map(str, seeds))} "
+           f"hidden {args.hidden_size or 32}; mean over random_state {', '.join(map(str, seeds))} "
            "(MAPE range in brackets)", width=52)
     for label, (result, seconds) in baselines(task).items():
         row(label, result, seconds, width=52)
@@ -424,6 +427,8 @@ def parse_args(argv=None):
     parser.add_argument("--n-days", type=int, default=730)
     parser.add_argument("--window", type=int, default=28)
     parser.add_argument("--n-test", type=int, default=60, help="held-out days per series")
+    parser.add_argument("--hidden-size", type=int, default=None,
+                        help="hidden_size of every LSTM (default: the estimator's, 32)")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"epochs of the LSTMs (default {BEST['max_epochs']}); the "
                              "training-settings rows of section norm, the per-series "
