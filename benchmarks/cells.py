@@ -43,6 +43,28 @@ The fused references measured 0.186 and 0.190 s (one layer) and 0.70 and
 ratio (2.00x before, 2.47x after) mostly follows the stack's noise. An earlier
 pair of runs gave the same picture (after: 2.14x, 1.65x, 4.20x, 1.36x).
 
+Later, with the backward factors computed in bulk (peephole, nested), the
+peephole forward's output gate and tanh(c) sharing one operation, and the
+outputs' gradients copied in once, ``OMP_NUM_THREADS=1``, five rounds, CPU
+clock, on a quieter machine (load about 2):
+
+=========  ===============
+variant    now
+=========  ===============
+Peephole   0.297 s (1.97x)
+CIFG       0.225 s (1.49x)
+Nested     0.642 s (4.27x)
+Highway    0.730 s (1.32x)
+=========  ===============
+
+with the fused regressor at 0.150 s and the two-layer stack at 0.554 s (0.32
+to 0.57 between rounds). Interleaved in one run with the previous kernels
+(same setup, load 2-4), the previous/current ratios were Peephole 2.34x/2.24x,
+CIFG 1.87x/1.75x, Nested 4.95x/4.64x: the gains are a few per cent, larger
+when the machine is loaded (the steps spend less time dispatching
+operations). The per-step matmuls, three per step (six for the nested cell),
+are most of what remains.
+
 ``--compile`` also times ``torch.compile`` of the peephole network (first
 step including compilation, then steady steps) and prints the break-even
 number of epochs.

@@ -359,6 +359,31 @@ def test_kernel_matches_the_step_loop_in_float32(name, reverse, tanh_form, float
                                    **float_tol(np.float32, scale=ref.abs().max()))
 
 
+@pytest.mark.parametrize("output", ["h", "c"])
+@pytest.mark.parametrize("name", sorted(KERNEL_CELLS))
+def test_kernel_gradients_through_one_output(name, output, float_tol):
+    """Only ``h`` or only ``c`` reaches the loss (the other output gets no gradient):
+    the same gradients as the step loop."""
+    torch.manual_seed(12)
+    cell = KERNEL_CELLS[name]()
+    x = torch.randn(N, 6, F)
+    below = torch.randn(N, 6, H) if cell.uses_below else None
+    weights = torch.randn(2, N, 6, H)
+    weights[0 if output == "c" else 1] = 0.0
+
+    def grads(fused):
+        layer = RecurrentLayer(cell, fused=fused)
+        layer.zero_grad()
+        h, c = layer(x, below, keep_cell=True)
+        ((h if output == "h" else c) * weights[output == "c"]).sum().backward()
+        return {name: p.grad.clone() for name, p in layer.named_parameters()}
+
+    ref = grads(False)
+    for key, value in grads(True).items():
+        np.testing.assert_allclose(value, ref[key], err_msg=key,
+                                   **float_tol(np.float32, scale=ref[key].abs().max()))
+
+
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("name", sorted(KERNEL_CELLS))
 def test_kernel_gradients_match_finite_differences(name, reverse, tanh_form):

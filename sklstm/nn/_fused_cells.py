@@ -14,12 +14,22 @@ autograd graph:
   kept for the backward pass.
 * backward: the loop runs the steps in reverse and, per step, computes the
   pre-activation gradient :math:`\partial z_t` from the kept activations,
-  then two matmuls: :math:`W^\top \partial z_t` (the gradients of
-  :math:`h_{t-1}` and :math:`x_t`) and :math:`\partial W \mathrel{+}=
-  \partial z_t [h_{t-1}; x_t; 1]^\top` (all weight and bias gradients).
+  then two matmuls: :math:`W^\top \partial z_t` added to the gradients of
+  :math:`h_{t-1}` and :math:`x_t` (the driver starts them from the outputs'
+  gradients, one copy instead of a strided add per step) and
+  :math:`\partial W \mathrel{+}= \partial z_t [h_{t-1}; x_t; 1]^\top` (all
+  weight and bias gradients). The peephole and nested kernels first compute,
+  in bulk over all steps, every factor of :math:`\partial z_t` that does not
+  depend on the recurrence (:math:`\sigma'`, :math:`1 - \tanh^2`, the
+  products with the kept activations), so that their steps are a handful of
+  in-place products and the matmuls.
 
-Everything a step touches is a few ``(H, N)`` tiles, which stay in cache;
-no pass over whole-sequence buffers is needed besides copying the input in.
+The matmuls are most of the time at these sizes (hidden 64, batch 64: a
+matmul of a step takes about as long as ten elementwise operations). One
+matmul over all steps for :math:`\partial W`, after the loop, measured no
+faster than one per step (the per-step matmuls already run near the CPU's
+peak, and the whole-sequence one needs its operands copied into a
+``(G, T N)`` layout), so the kernels keep one per step.
 
 The equations are those of the cells' one-step ``forward``, which remains the
 reference (the tests compare both, values and gradients) and the path used
@@ -30,8 +40,10 @@ pre-activations is a ``(G, N)`` matrix, ``G`` gate rows by ``N`` samples, so
 every gate block is contiguous (on a strided slice the same elementwise
 operations take about twice as long). The cells store their sigmoid gates
 first and the candidate last, so one ``sigmoid`` (forward) and one
-``sigmoid_backward`` (backward) cover all sigmoid gates of a step (the
-peephole cell's output gate, which waits for :math:`c_t`, aside). A state
+``sigmoid_backward`` (backward) cover all sigmoid gates of a step; a kernel
+may take the blocks in another order (the peephole kernel puts its output
+gate, which waits for :math:`c_t`, last), the driver permuting the rows of
+the weights and of their gradient. A state
 buffer has ``T + 1`` slots: step ``t`` reads slot ``t`` and writes slot
 ``t + 1`` (forward direction), or reads ``t + 1`` and writes ``t`` (reverse);
 the slot read first holds the zero initial state.
@@ -127,16 +139,36 @@ class _Tanh:
 
 
 @functools.cache
-def _candidate_scale(G, H, dtype, device):
-    """``(G, 1)``: 1 for the gate rows, 2 for the last ``H`` rows (the candidate's)."""
-    scale = torch.ones(G, 1, dtype=dtype, device=device)
-    scale[-H:] = 2.0
-    return scale
+def _candidate_scale(G, H, dtype, device, block=-1):
+    """``(G, 1)``: 1 for the gate rows, 2 for the rows of block ``block`` (the candidate's)."""
+    scale = torch.ones(G // H, H, 1, dtype=dtype, device=device)
+    scale[block] = 2.0
+    return scale.view(G, 1)
 
 
-def _double_candidate(w, H):
-    """A copy of ``w`` ``(G, K)`` with its last ``H`` rows (the candidate's) doubled."""
-    return w * _candidate_scale(w.shape[0], H, w.dtype, w.device)
+def _double_candidate(w, H, block=-1):
+    """A copy of ``w`` ``(G, K)`` with the ``H`` rows of block ``block`` (the candidate's,
+    by default the last) doubled."""
+    return w * _candidate_scale(w.shape[0], H, w.dtype, w.device, block)
+
+
+def _reorder(w, blocks):
+    """``w`` ``(G, K)`` with its row blocks taken in the order ``blocks`` (a copy)."""
+    return w.view(len(blocks), -1, w.shape[1])[list(blocks)].view(w.shape)
+
+
+def _feature_major(a, out=None):
+    """``a`` ``(N, T, H)`` as ``(T, H, N)``: copied into ``out``, or a contiguous tensor.
+
+    From a sample-major ``a`` the copy goes through ``(T, N, H)``: two passes
+    whose inner loops stay in cache, about four times faster than one
+    transposing copy.
+    """
+    if a.stride(0) == 1:                                          # already feature-major
+        a = a.permute(1, 2, 0)
+    else:
+        a = a.transpose(0, 1).contiguous().transpose(1, 2)
+    return a.contiguous() if out is None else out.copy_(a)
 
 
 def _steps(T, reverse):
@@ -193,7 +225,9 @@ def _pair(like, *shape, split=None):
 # ------------------------------------------------------------------ kernels
 
 class _Kernel:
-    r"""Forward and backward loops of one cell type, gate blocks in the cell's order.
+    r"""Forward and backward loops of one cell type, gate blocks in the cell's order
+    (or in the order :attr:`blocks` gives, the driver permuting the rows of the
+    weights and of their gradient).
 
     ``forward(act, z, w, extras, below, reverse, tanh)`` fills ``act`` (from
     :meth:`activations`) with the activations and the hidden-state rows of
@@ -202,17 +236,22 @@ class _Kernel:
     and the tensors its backward needs. ``w`` is :math:`[W_{hh}^\top, W_{ih},
     b]` ``(G, H + F + 1)``.
 
-    ``backward(saved, act, z, dz_rows, dw, w, extras, below, dhs, dcs,
-    reverse)`` runs the steps in reverse. A step completes the gradient of
-    its hidden state (:func:`_complete_dh`), computes :math:`\partial z_t`,
-    and ends with :func:`_backprop_matmuls`, which writes the gradient of the
-    ``[h; x]`` rows of the slot it read into ``dz_rows`` ``(T + 1, H + F,
-    N)`` and adds to ``dw``. ``dhs`` and ``dcs`` are per-step ``(H, N)``
-    views of the outputs' gradients, or None. It returns the gradients of the
-    extras and of ``below``.
+    ``backward(saved, act, z, dz_rows, dw, w, extras, below, dcs, reverse)``
+    runs the steps in reverse. ``dz_rows`` ``(T + 1, H + F, N)`` holds the
+    gradients of the ``[h; x]`` rows of every slot, the ``h`` rows filled in
+    with the outputs' gradients (zero where there are none); a step reads the
+    gradient of its hidden state from the slot it wrote, complete by then,
+    computes :math:`\partial z_t`, and ends with :func:`_backprop_matmuls`,
+    which adds to the slot it read and to ``dw``. ``dcs`` are per-step
+    ``(H, N)`` contiguous copies of the cell states' gradients, or None. It
+    returns the gradients of the extras and of ``below``.
     """
 
     n_gates = 4
+    #: the kernel's gate blocks as indices into the cell's, when they differ
+    blocks = None
+    #: the candidate's block in the kernel's order
+    candidate = -1
 
     def prepare(self, extras):
         """The cell's extra parameters as the kernel reads them."""
@@ -231,22 +270,17 @@ class _Kernel:
         return like.new_empty(T, self.n_gates * H, N)
 
 
-def _complete_dh(dh, dhs, t, first):
-    """The hidden state's gradient of step ``t``, in place in ``dh``.
+def _backprop_matmuls(dz, z_src_t, dz_src, w_hx_t, dw):
+    r"""The two matmuls of a backward step: :math:`W^\top \partial z` added to the
+    ``[h; x]`` gradient of the slot read, :math:`\partial z [h; x; 1]^\top` added to ``dw``.
 
-    ``dh`` holds the recurrent part, written by the step after (none for the
-    step processed first); the output's gradient ``dhs[t]`` is added.
+    ``z_src_t`` is the slot read, transposed ``(N, H + F + 1)``. The slot's
+    gradient already holds the output's gradient of the step that wrote it
+    (the driver fills them in), so the sum is the complete gradient of
+    :math:`h_{t-1}` when the step before in time is processed.
     """
-    if first:
-        return dh.zero_() if dhs is None else dh.copy_(dhs[t])
-    return dh if dhs is None else dh.add_(dhs[t])
-
-
-def _backprop_matmuls(dz, z_src, dz_src, w_hx_t, dw):
-    r"""The two matmuls of a backward step: :math:`W^\top \partial z` into the
-    ``[h; x]`` gradient of the slot read, :math:`\partial z [h; x; 1]^\top` into ``dw``."""
-    torch.mm(w_hx_t, dz, out=dz_src)
-    dw.addmm_(dz, z_src.t())
+    dz_src.addmm_(w_hx_t, dz)
+    dw.addmm_(dz, z_src_t)
 
 
 class _LSTMKernel(_Kernel):
@@ -267,20 +301,21 @@ class _LSTMKernel(_Kernel):
             torch.mul(o[t], tanh(c_t[dst], out=tc_t[t]), out=h_t[dst])
         return _new(c, reverse), (c, tc)
 
-    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dhs, dcs, reverse):
+    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dcs, reverse):
         c, tc = saved
         T, G, N = act.shape
         H = G // 4
         w_hx_t = w[:, :-1].t()
         i, f, o, g = _blocks(act, 4)
-        sig, z_t, dzr, dh_t, c_t, tc_t = _views(act[:, :3 * H], z, dz_rows, dz_rows[:, :H], c, tc)
+        sig, z_tt, dzr, dh_t, c_t, tc_t = _views(act[:, :3 * H], z.transpose(1, 2), dz_rows,
+                                                 dz_rows[:, :H], c, tc)
         dz = act.new_empty(G, N)
         dz_i, dz_f, dz_o, dz_g = dz.unflatten(0, (4, H)).unbind(0)
         dc, dc_next = _pair(act, H, N)
         tmp = act.new_empty(H, N)
         nxt = None
         for t, src, dst in reversed(_steps(T, reverse)):
-            dh = _complete_dh(dh_t[dst], dhs, t, nxt is None)
+            dh = dh_t[dst]
             # dc = dh o (1 - tanh^2 c) + f_{t+1} dc_{t+1} (+ the output's gradient)
             _tanh_backward(torch.mul(dh, o[t], out=tmp), tc_t[t], grad_input=dc)
             if nxt is not None:
@@ -293,67 +328,103 @@ class _LSTMKernel(_Kernel):
             torch.mul(dh, tc_t[t], out=dz_o)
             _sigmoid_backward(dz[:3 * H], sig[t], grad_input=dz[:3 * H])
             _tanh_backward(torch.mul(dc, i[t], out=dz_g), g[t], grad_input=dz_g)
-            _backprop_matmuls(dz, z_t[src], dzr[src], w_hx_t, dw)
+            _backprop_matmuls(dz, z_tt[src], dzr[src], w_hx_t, dw)
             dc, dc_next, nxt = dc_next, dc, t
         return (), None
 
 
 class _PeepholeKernel(_Kernel):
-    """:class:`~sklstm.nn.cells.PeepholeLSTMCell`; extras ``(peephole_if, peephole_o)``."""
+    r""":class:`~sklstm.nn.cells.PeepholeLSTMCell`; extras ``(peephole_if, peephole_o)``.
+
+    The kernel's gate blocks are ``(i, f, g, o)``, and the activation buffer
+    ``(T, 5H, N)`` keeps :math:`\tanh(c_t)` right after them. One ``sigmoid``
+    covers ``i``, ``f`` and (through sigmoid) the candidate; the output gate,
+    which waits for :math:`c_t`, and :math:`\tanh(c_t)` then take one
+    ``addcmul`` (``[o; 0] += [p_o; s] c_t``, ``s`` 2 through sigmoid, else 1)
+    and one ``sigmoid`` together.
+
+    The backward pass computes the factors of :math:`\partial z` that do not
+    depend on the recurrence in bulk, over all steps, before its loop:
+    :math:`\partial z^o_t = \partial h_t \odot \sigma'(o_t) \tanh(c_t)`,
+    :math:`\partial z^{i,f,g}_t = \partial c_t \odot [g_t \sigma'(i_t),
+    c_{t-1} \sigma'(f_t), i_t (1 - g_t^2)]` and :math:`\partial c_t =
+    \partial h_t \odot q_t + \partial c_{t+1} \odot r_{t+1}`, so a step is
+    four elementwise operations and the two matmuls.
+    """
+
+    blocks = (0, 1, 3, 2)                                          # i, f, g, o of (i, f, o, g)
+    candidate = 2
+
+    def activations(self, T, H, N, like, reverse):
+        act = like.new_empty(T, 5 * H, N)
+        act[:, 4 * H:] = 0.0                                      # tanh(c) rows: see forward
+        return act
 
     def forward(self, act, z, w, extras, below, reverse, tanh):
-        p_if, p_o = extras[0].unsqueeze(-1), extras[1].unsqueeze(-1)   # (2, H, 1), (H, 1)
-        T, G, N = act.shape
-        H = G // 4
-        c, tc = _state(T, H, N, act, reverse), act.new_empty(T, H, N)
-        act_t, sig, i_f, z_t, h_t, c_t, tc_t = _views(
-            act, act[:, :2 * H], act[:, :2 * H].unflatten(1, (2, H)), z, z[:, :H], c, tc)
-        i, f, o, g = _blocks(act, 4)
+        T, N, H = act.shape[0], act.shape[2], act.shape[1] // 5
+        p_if = extras[0].unsqueeze(-1)                            # (2, H, 1)
+        p_otc = torch.stack([extras[1], torch.full_like(extras[1], 1.0 + tanh.via_sigmoid)])
+        p_otc = p_otc.unsqueeze(-1)                               # (2, H, 1): p_o, s
+        c = _state(T, H, N, act, reverse)
+        gates, sig, i_f, otc, z_t, h_t, c_t = _views(
+            act[:, :4 * H], act[:, :tanh.sigmoid_rows(2, H)],
+            act[:, :2 * H].unflatten(1, (2, H)), act[:, 3 * H:].unflatten(1, (2, H)), z,
+            z[:, :H], c)
+        i, f, g, o, tc = _blocks(act, 5)
+        o_sig = otc if tanh.via_sigmoid else o                    # what the second sigmoid covers
         for t, src, dst in _steps(T, reverse):
-            torch.mm(w, z_t[src], out=act_t[t])                   # (4H, N): i, f, o, g
+            torch.mm(w, z_t[src], out=gates[t])                   # (4H, N): i, f, g, o
             i_f[t].addcmul_(p_if, c_t[src])                       # p_i c_{t-1}, p_f c_{t-1}
-            sig[t].sigmoid_()
-            tanh.apply_(g[t])
+            sig[t].sigmoid_()                                     # i, f (, g)
+            tanh.candidate_(g[t])
             torch.mul(f[t], c_t[src], out=c_t[dst]).addcmul_(i[t], g[t])
-            o[t].addcmul_(p_o, c_t[dst]).sigmoid_()               # the output gate sees c_t
-            torch.mul(o[t], tanh(c_t[dst], out=tc_t[t]), out=h_t[dst])
-        return _new(c, reverse), (c, tc)
+            otc[t].addcmul_(p_otc, c_t[dst])                      # o sees c_t; s c_t
+            o_sig[t].sigmoid_()
+            tanh.candidate_(tc[t])                                # tanh(c_t)
+            torch.mul(o[t], tc[t], out=h_t[dst])
+        return _new(c, reverse), (c,)
 
-    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dhs, dcs, reverse):
+    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dcs, reverse):
         p_i, p_f, p_o = extras[0][0, :, None], extras[0][1, :, None], extras[1][:, None]
-        c, tc = saved
-        T, G, N = act.shape
-        H = G // 4
+        (c,) = saved
+        T, N, H = act.shape[0], act.shape[2], act.shape[1] // 5
         w_hx_t = w[:, :-1].t()
-        i, f, o, g = _blocks(act, 4)
-        sig, z_t, dzr, dh_t, c_t, tc_t = _views(act[:, :2 * H], z, dz_rows, dz_rows[:, :H], c, tc)
-        dzs = _pair(act, G, N, split=4)
+        c_old, c_new = _old(c, reverse), _new(c, reverse)
+        i, f, g, o, tc = act.unflatten(1, (5, H)).unbind(1)       # (T, H, N) each
+        # dz_t = fac_t * (dc_t for i, f, g; dh_t for o): the factors in bulk, and
+        # the steps turn them into dz in place
+        fac = act.new_empty(T, 4 * H, N)
+        fi, ff, fg, fo = fac.unflatten(1, (4, H)).unbind(1)
+        torch.addcmul(act[:, :2 * H], act[:, :2 * H], act[:, :2 * H], value=-1.0,
+                      out=fac[:, :2 * H])                         # sigma' = y - y^2
+        fi.mul_(g)                                                # g sigma'(i)
+        ff.mul_(c_old)                                            # c_{t-1} sigma'(f)
+        _tanh_backward(i, g, grad_input=fg)                       # i (1 - g^2)
+        torch.addcmul(o, o, o, value=-1.0, out=fo).mul_(tc)       # sigma'(o) tanh(c_t)
+        # dc_t = dh_t q_t + dc_{t+1} r_{t+1}: through tanh c_t and o's peephole,
+        # and from step t + 1 through f and the peepholes of i and f
+        q = torch.addcmul(o, _new(z, reverse)[:, :H], tc, value=-1.0)   # o - h tanh c
+        q.addcmul_(fo, p_o)
+        r = torch.addcmul(f, fi, p_i).addcmul_(ff, p_f)
+        fac_t, fifg_t, fo_t, q_t, r_t, z_tt, dzr, dh_t = _views(
+            fac, fac[:, :3 * H].unflatten(1, (3, H)), fo, q, r, z.transpose(1, 2), dz_rows,
+            dz_rows[:, :H])
         dc, dc_next = _pair(act, H, N)
-        tmp = act.new_empty(H, N)
-        acc_if, acc_o = act.new_zeros(2, H, N), act.new_zeros(H, N)
         nxt = None
         for t, src, dst in reversed(_steps(T, reverse)):
-            (dz, (dz_i, dz_f, dz_o, dz_g)), (_, (dz_i_next, dz_f_next, _, _)) = dzs
-            dh = _complete_dh(dh_t[dst], dhs, t, nxt is None)
-            _sigmoid_backward(torch.mul(dh, tc_t[t], out=dz_o), o[t], grad_input=dz_o)
-            # dc: through tanh c_t, through o_t (p_o), and from step t + 1 through
-            # f_{t+1} and the peepholes of i_{t+1} and f_{t+1}
-            _tanh_backward(torch.mul(dh, o[t], out=tmp), tc_t[t], grad_input=dc)
-            dc.addcmul_(dz_o, p_o)
+            dh = dh_t[dst]
+            fo_t[t].mul_(dh)                                      # dz_o
+            torch.mul(dh, q_t[t], out=dc)
             if nxt is not None:
-                dc.addcmul_(dc_next, f[nxt]).addcmul_(dz_i_next, p_i).addcmul_(dz_f_next, p_f)
+                dc.addcmul_(dc_next, r_t[nxt])
             if dcs is not None:
                 dc.add_(dcs[t])
-            torch.mul(dc, g[t], out=dz_i)
-            torch.mul(dc, c_t[src], out=dz_f)
-            _sigmoid_backward(dz[:2 * H], sig[t], grad_input=dz[:2 * H])
-            _tanh_backward(torch.mul(dc, i[t], out=dz_g), g[t], grad_input=dz_g)
-            acc_if.addcmul_(dz[:2 * H].view(2, H, N), c_t[src])
-            acc_o.addcmul_(dz_o, c_t[dst])
-            _backprop_matmuls(dz, z_t[src], dzr[src], w_hx_t, dw)
-            dzs.reverse()
+            fifg_t[t].mul_(dc)                                    # dz_i, dz_f, dz_g
+            _backprop_matmuls(fac_t[t], z_tt[src], dzr[src], w_hx_t, dw)
             dc, dc_next, nxt = dc_next, dc, t
-        return (acc_if.sum(2), acc_o.sum(1)), None
+        # the peepholes' gradients: dz_i c_{t-1}, dz_f c_{t-1}, dz_o c_t, summed
+        d_if = (fac[:, :2 * H].unflatten(1, (2, H)) * c_old.unsqueeze(1)).sum((0, 3))
+        return (d_if, (fo * c_new).sum((0, 2))), None
 
 
 class _CIFGKernel(_Kernel):
@@ -376,20 +447,21 @@ class _CIFGKernel(_Kernel):
             torch.mul(o[t], tanh(c_t[dst], out=tc_t[t]), out=h_t[dst])
         return _new(c, reverse), (c, tc)
 
-    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dhs, dcs, reverse):
+    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dcs, reverse):
         c, tc = saved
         T, G, N = act.shape
         H = G // 3
         w_hx_t = w[:, :-1].t()
         i, o, g = _blocks(act, 3)
-        sig, z_t, dzr, dh_t, c_t, tc_t = _views(act[:, :2 * H], z, dz_rows, dz_rows[:, :H], c, tc)
+        sig, z_tt, dzr, dh_t, c_t, tc_t = _views(act[:, :2 * H], z.transpose(1, 2), dz_rows,
+                                                 dz_rows[:, :H], c, tc)
         dz = act.new_empty(G, N)
         dz_i, dz_o, dz_g = dz.unflatten(0, (3, H)).unbind(0)
         dc, dc_next = _pair(act, H, N)
         tmp = act.new_empty(H, N)
         nxt = None
         for t, src, dst in reversed(_steps(T, reverse)):
-            dh = _complete_dh(dh_t[dst], dhs, t, nxt is None)
+            dh = dh_t[dst]
             _tanh_backward(torch.mul(dh, o[t], out=tmp), tc_t[t], grad_input=dc)
             if nxt is not None:                                   # (1 - i_{t+1}) dc_{t+1}
                 dc.add_(dc_next).addcmul_(dc_next, i[nxt], value=-1.0)
@@ -399,7 +471,7 @@ class _CIFGKernel(_Kernel):
             torch.sub(g[t], c_t[src], out=dz_i).mul_(dc)          # dc (g - c_{t-1})
             _sigmoid_backward(dz[:2 * H], sig[t], grad_input=dz[:2 * H])
             _tanh_backward(torch.mul(dc, i[t], out=dz_g), g[t], grad_input=dz_g)
-            _backprop_matmuls(dz, z_t[src], dzr[src], w_hx_t, dw)
+            _backprop_matmuls(dz, z_tt[src], dzr[src], w_hx_t, dw)
             dc, dc_next, nxt = dc_next, dc, t
         return (), None
 
@@ -428,7 +500,7 @@ class _HighwayKernel(_Kernel):
             torch.mul(o[t], tanh(c_new, out=tc_t[t]), out=h_t[dst])
         return _new(c, reverse), (c, tc)
 
-    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dhs, dcs, reverse):
+    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dcs, reverse):
         w_1, w_2 = extras[0].unsqueeze(-1)
         c, tc = saved
         T, G, N = act.shape
@@ -436,8 +508,8 @@ class _HighwayKernel(_Kernel):
         w_hx_t = w[:, :-1].t()
         i, f, o, d, g = _blocks(act, 5)
         d_below = torch.empty_like(below)
-        sig, z_t, dzr, dh_t, c_t, tc_t, below_t, d_below_t = _views(
-            act[:, :4 * H], z, dz_rows, dz_rows[:, :H], c, tc, below, d_below)
+        sig, z_tt, dzr, dh_t, c_t, tc_t, below_t, d_below_t = _views(
+            act[:, :4 * H], z.transpose(1, 2), dz_rows, dz_rows[:, :H], c, tc, below, d_below)
         dzs = _pair(act, G, N, split=5)
         dc, dc_next = _pair(act, H, N)
         tmp = act.new_empty(H, N)
@@ -445,7 +517,7 @@ class _HighwayKernel(_Kernel):
         nxt = None
         for t, src, dst in reversed(_steps(T, reverse)):
             (dz, (dz_i, dz_f, dz_o, dz_d, dz_g)), (_, (_, _, _, dz_d_next, _)) = dzs
-            dh = _complete_dh(dh_t[dst], dhs, t, nxt is None)
+            dh = dh_t[dst]
             _tanh_backward(torch.mul(dh, o[t], out=tmp), tc_t[t], grad_input=dc)
             if nxt is not None:                                   # through f_{t+1} and d_{t+1}
                 dc.addcmul_(dc_next, f[nxt]).addcmul_(dz_d_next, w_1)
@@ -460,7 +532,7 @@ class _HighwayKernel(_Kernel):
             torch.mul(dc, d[t], out=d_below_t[t]).addcmul_(dz_d, w_2)
             acc_1.addcmul_(dz_d, c_t[src])
             acc_2.addcmul_(dz_d, below_t[t])
-            _backprop_matmuls(dz, z_t[src], dzr[src], w_hx_t, dw)
+            _backprop_matmuls(dz, z_tt[src], dzr[src], w_hx_t, dw)
             dzs.reverse()
             dc, dc_next, nxt = dc_next, dc, t
         return (torch.stack([acc_1.sum(1), acc_2.sum(1)]),), d_below
@@ -478,6 +550,17 @@ class _NestedKernel(_Kernel):
     the new memory into the slot it writes. The inner input
     :math:`[i \odot g, f \odot m]` is then one product of ``[i, f]`` with
     ``[g, m]``.
+
+    The backward pass computes, in bulk before its loop, every level's
+    factors of :math:`\partial z` that do not depend on the recurrence, in a
+    ``(T, 5H, N)`` buffer: ``(i, f, o, g)`` rows :math:`[g \sigma'(i), m_{t-1}
+    \sigma'(f), \tanh(m_t) \sigma'(o), i (1 - g^2)]`, and the carry row
+    :math:`f` (the gradient reaching :math:`m_{t-1}`), with :math:`q = o
+    \odot (1 - \tanh^2 m_t)`. A step multiplies them in place by the
+    gradients of the level's output (``o``) and of its update (the rest, two
+    blocks at a time), which leaves :math:`\partial z` and the carry there,
+    and gets a memory's gradient in one ``addcmul``,
+    :math:`\partial m = \partial y \odot q + \mathrm{carry}`.
     """
 
     def prepare(self, extras):
@@ -493,23 +576,6 @@ class _NestedKernel(_Kernel):
     def activations(self, T, H, N, like, reverse):
         return _state(T, 5 * H, N, like, reverse)
 
-    @staticmethod
-    def _levels(levels, inner, tm, reverse, n_sigmoid):
-        """Per level, per step: gates, sigmoid rows, ``[i, f]``, ``[g, m]``, ``m`` before
-        and after the step, ``tanh(m)``, ``i, f, o, g``, and the inner input the level
-        writes (None for the innermost). Views are indexed by the step ``t``."""
-        T, H = levels[0].shape[0] - 1, levels[0].shape[1] // 5
-        out = []
-        for k, buf in enumerate(levels):
-            old, new = _old(buf, reverse), _new(buf, reverse)
-            gates = old[:, :4 * H]
-            per_step = _views(gates, gates[:, :n_sigmoid * H], old[:, :2 * H], old[:, 3 * H:],
-                              old[:, 4 * H:], new[:, 4 * H:], tm[k])
-            per_step += _blocks(gates, 4)
-            per_step.append(inner[k].unbind(0) if k < len(inner) else [None] * T)
-            out.append([tuple(views[t] for views in per_step) for t in range(T)])
-        return out
-
     def forward(self, act, z, w, extras, below, reverse, tanh):
         depth = len(extras)
         T, N, H = act.shape[0] - 1, act.shape[2], act.shape[1] // 5
@@ -517,73 +583,96 @@ class _NestedKernel(_Kernel):
         inner = [act.new_empty(T, 2 * H + 1, N) for _ in range(depth)]   # [x~; h~; 1]
         for buf in inner:
             buf[:, -1] = 1.0
-        tm = [act.new_empty(T, H, N) for _ in range(depth + 1)]   # tanh of the new memories
-        lv = self._levels(levels, inner, tm, reverse, tanh.sigmoid_rows(3, 1))
+        tm = act.new_empty(depth + 1, T, H, N)                    # tanh of the new memories
+        # per level, per step (time order): gates, sigmoid rows, [i, f] and [g, m]
+        # (2, H, N), m before and after, tanh(m), i, f, o, g, the inner input
+        # the level writes, whole and its (2, H, N) products (None: innermost)
+        steps = sorted(_steps(T, reverse))
+        lv = []
+        for k, buf in enumerate(levels):
+            old = _old(buf, reverse)
+            block = buf.view(-1, H, N).unbind(0)                  # 5 per slot: i, f, o, g, m
+            gates, sig, i_f, g_m, tm_k = _views(
+                old[:, :4 * H], old[:, :tanh.sigmoid_rows(3, H)],
+                old[:, :2 * H].unflatten(1, (2, H)), old[:, 3 * H:].unflatten(1, (2, H)), tm[k])
+            x_in = x_prod = [None] * T
+            if k < depth:
+                x_in, x_prod = _views(inner[k], inner[k][:, :2 * H].unflatten(1, (2, H)))
+            lv.append([(gates[t], sig[t], i_f[t], g_m[t], block[5 * src + 4], block[5 * dst + 4],
+                        tm_k[t], *block[5 * src:5 * src + 4], x_in[t], x_prod[t])
+                       for t, src, dst in steps])
         z_t, h_t = _views(z, z[:, :H])
         for t, src, dst in _steps(T, reverse):
             torch.mm(w, z_t[src], out=lv[0][t][0])
             for k in range(depth + 1):
-                _, sig, i_f, g_m, m_old, m_new, _, i, f, _, g, x_in = lv[k][t]
+                _, sig, i_f, g_m, m_old, m_new, _, i, f, _, g, x_in, x_prod = lv[k][t]
                 sig.sigmoid_()
                 tanh.candidate_(g)
                 if k == depth:                                    # innermost: plain update
                     torch.mul(f, m_old, out=m_new).addcmul_(i, g)
                     break
-                torch.mul(i_f, g_m, out=x_in[:2 * H])             # [i g, f m] -> level k + 1
+                torch.mul(i_f, g_m, out=x_prod)                   # [i g, f m] -> level k + 1
                 torch.mm(extras[k], x_in, out=lv[k + 1][t][0])
             for k in range(depth, -1, -1):                        # outputs, innermost first
                 m_new, tm_k, _, _, o = lv[k][t][5:10]
                 out = h_t[dst] if k == 0 else lv[k - 1][t][5]
                 torch.mul(o, tanh(m_new, out=tm_k), out=out)
-        return _new(act, reverse)[:, 4 * H:], (*levels[1:], *inner, *tm)
+        return _new(act, reverse)[:, 4 * H:], (*levels[1:], *inner, tm)
 
-    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dhs, dcs, reverse):
+    def backward(self, saved, act, z, dz_rows, dw, w, extras, below, dcs, reverse):
         depth = len(extras)
         T, N, H = act.shape[0] - 1, act.shape[2], act.shape[1] // 5
-        levels = [act, *saved[:depth]]
-        inner, tm = saved[depth:2 * depth], saved[2 * depth:]
-        lv = self._levels(levels, inner, tm, reverse, 3)
+        levels, inner, tm = [act, *saved[:depth]], saved[depth:2 * depth], saved[2 * depth]
+        fac = act.new_empty(depth + 1, T, 5 * H, N)
+        q = act.new_empty(depth + 1, T, H, N)
+        views = []
+        for k, buf in enumerate(levels):                          # the factors, in bulk
+            old, fk = _old(buf, reverse), fac[k]
+            i, f, o, g = old[:, :4 * H].unflatten(1, (4, H)).unbind(1)
+            torch.addcmul(old[:, :3 * H], old[:, :3 * H], old[:, :3 * H], value=-1.0,
+                          out=fk[:, :3 * H])                      # sigma' = y - y^2
+            fk[:, :2 * H].mul_(old[:, 3 * H:])                    # [g, m_{t-1}] sigma'
+            fk[:, 2 * H:3 * H].mul_(tm[k])                        # tanh(m_t) sigma'(o)
+            _tanh_backward(i, g, grad_input=fk[:, 3 * H:4 * H])   # i (1 - g^2)
+            fk[:, 4 * H:] = f                                     # carry: f
+            out = _new(z, reverse)[:, :H] if k == 0 else _new(levels[k - 1], reverse)[:, 4 * H:]
+            torch.addcmul(o, out, tm[k], value=-1.0, out=q[k])   # o - o tanh^2
+            views.append(_views(fk[:, :4 * H], fk[:, 2 * H:3 * H], fk[:, 4 * H:], q[k],
+                                fk[:, :2 * H].unflatten(1, (2, H)),
+                                fk[:, 3 * H:].unflatten(1, (2, H))))
         w_hx_t = w[:, :-1].t()
         inner_t = [wk[:, :-1].t() for wk in extras]               # (2H, 4H)
         d_inner = [torch.zeros_like(wk) for wk in extras]
-        z_t, dzr, dh_t = _views(z, dz_rows, dz_rows[:, :H])
-        dz = [act.new_empty(4 * H, N) for _ in range(depth + 1)]
-        dz_b = [buf.unflatten(0, (4, H)).unbind(0) for buf in dz]
+        x_in_t = [buf.transpose(1, 2).unbind(0) for buf in inner]
+        z_tt, dzr, dh_t = _views(z.transpose(1, 2), dz_rows, dz_rows[:, :H])
         dm = [act.new_empty(H, N) for _ in range(depth + 1)]
-        carry = [act.new_empty(H, N) for _ in range(depth + 1)]
-        d_in = act.new_empty(2 * H, N)
-        d_x, d_h = d_in[:H], d_in[H:]
-        tmp = act.new_empty(H, N)
-        first = True
+        d_in = act.new_empty(2, H, N)                             # [d x~, d h~]
+        nxt = None
         for t, src, dst in reversed(_steps(T, reverse)):
-            dy = _complete_dh(dh_t[dst], dhs, t, first)
+            dy = dh_t[dst]
             for k in range(depth + 1):                            # down: o_k, dm_k
-                tm_k, o = lv[k][t][6], lv[k][t][9]
-                torch.mul(dy, tm_k, out=dz_b[k][2])
-                _tanh_backward(torch.mul(dy, o, out=tmp), tm_k, grad_input=dm[k])
-                if not first:
-                    dm[k].add_(carry[k])
+                _, dz_o, carry, q_k, _, _ = views[k]
+                dz_o[t].mul_(dy)
+                if nxt is None:
+                    torch.mul(dy, q_k[t], out=dm[k])
+                else:
+                    torch.addcmul(carry[nxt], dy, q_k[t], out=dm[k])
                 if k == 0 and dcs is not None:
                     dm[k].add_(dcs[t])
                 dy = dm[k]
             for k in range(depth, -1, -1):                        # up: i_k, f_k, g_k
-                _, sig, _, g_m, m_old, _, _, i, f, _, g, x_in = lv[k][t]
-                dz_i, dz_f, _, dz_g = dz_b[k]
+                _, _, _, _, dz_if, dz_gc = views[k]
                 if k == depth:                                    # m = f m_old + i g
-                    torch.mul(dm[k], g, out=dz_i)
-                    torch.mul(dm[k], m_old, out=dz_f)
-                    torch.mul(dm[k], i, out=dz_g)
-                    torch.mul(dm[k], f, out=carry[k])
+                    d_prod = dm[k]
                 else:                                             # through [i g, f m_old]
-                    torch.mm(inner_t[k], dz[k + 1], out=d_in)
-                    d_inner[k].addmm_(dz[k + 1], x_in.t())
-                    torch.mul(d_in, g_m, out=dz[k][:2 * H])
-                    torch.mul(d_x, i, out=dz_g)
-                    torch.mul(d_h, f, out=carry[k])
-                _sigmoid_backward(dz[k][:3 * H], sig, grad_input=dz[k][:3 * H])
-                _tanh_backward(dz_g, g, grad_input=dz_g)
-            _backprop_matmuls(dz[0], z_t[src], dzr[src], w_hx_t, dw)
-            first = False
+                    dz_next = views[k + 1][0][t]
+                    torch.mm(inner_t[k], dz_next, out=d_in.view(2 * H, N))
+                    d_inner[k].addmm_(dz_next, x_in_t[k][t])
+                    d_prod = d_in
+                dz_if[t].mul_(d_prod)                             # i, f
+                dz_gc[t].mul_(d_prod)                             # g, and the carry
+            _backprop_matmuls(views[0][0][t], z_tt[src], dzr[src], w_hx_t, dw)
+            nxt = t
         return d_inner, None
 
 
@@ -603,18 +692,20 @@ def _forward(kernel, reverse, x, below, weight_ih, bias, weight_hh, extras):
     N, T, F = x.shape
     H = weight_hh.shape[0]
     w = torch.cat([weight_hh.t(), weight_ih, bias[:, None]], 1)   # (G, H + F + 1)
+    if kernel.blocks is not None:                                 # rows in the kernel's order
+        w = _reorder(w, kernel.blocks)
     ext = kernel.prepare(extras)
     tanh = _Tanh(_tanh_via_sigmoid(x), x)
     # the forward loop reads the candidate rows doubled when tanh goes through
     # sigmoid; the backward loop reads the weights as they are
     w_f, ext_f = w, ext
     if tanh.via_sigmoid:
-        w_f, ext_f = _double_candidate(w, H), kernel.double_candidate(ext, H)
+        w_f, ext_f = _double_candidate(w, H, kernel.candidate), kernel.double_candidate(ext, H)
     z = _state(T, H + F + 1, N, x, reverse)                       # slots of [h; x; 1]
     rows = _old(z, reverse)
     rows[:, H:H + F] = x.permute(1, 2, 0)
     rows[:, -1] = 1.0
-    below_t = None if below is None else below.permute(1, 2, 0).contiguous()
+    below_t = None if below is None else _feature_major(below)
     act = kernel.activations(T, H, N, x, reverse)
     cs, saved = kernel.forward(act, z, w_f, ext_f, below_t, reverse, tanh)
     hs = _new(z, reverse)[:, :H].permute(2, 0, 1)                 # (N, T, H) view
@@ -642,12 +733,17 @@ class _Layer(torch.autograd.Function):
         T, N = z.shape[0] - 1, z.shape[2]
         H = w.shape[0] // kernel.n_gates
         F = w.shape[1] - H - 1
-        dz_rows = act.new_empty(T + 1, H + F, N)                  # gradients of [h; x] per slot
-        dhs = None if dhs is None else dhs.permute(1, 2, 0).unbind(0)   # (H, N) per step
-        dcs = None if dcs is None else dcs.permute(1, 2, 0).unbind(0)
+        # gradients of [h; x] per slot; the steps add to them, starting from the
+        # outputs' gradients (one copy here rather than a strided add per step)
+        dz_rows = act.new_zeros(T + 1, H + F, N)
+        if dhs is not None:
+            _feature_major(dhs, out=_new(dz_rows, reverse)[:, :H])
+        dcs = None if dcs is None else _feature_major(dcs).unbind(0)
         dw = torch.zeros_like(w)
-        d_ext, d_below = kernel.backward(saved, act, z, dz_rows, dw, w, ext, below, dhs, dcs,
-                                         reverse)
+        d_ext, d_below = kernel.backward(saved, act, z, dz_rows, dw, w, ext, below, dcs, reverse)
+        if kernel.blocks is not None:                             # back to the cell's order
+            blocks = kernel.blocks
+            dw = _reorder(dw, sorted(range(len(blocks)), key=blocks.__getitem__))
         need = ctx.needs_input_grad          # kernel, reverse, x, below, weights..., extras...
         dx = _old(dz_rows, reverse)[:, H:].permute(2, 0, 1) if need[2] else None
         d_below = d_below.permute(2, 0, 1) if need[3] and d_below is not None else None
