@@ -784,19 +784,27 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
                        for start in range(0, len(X), PREDICT_CHUNK)]
         return np.concatenate(outputs)
 
-    @staticmethod
-    def _run_chunk(run, chunk):
+    def _run_chunk(self, run, chunk):
         """``run`` on at most ``PREDICT_CHUNK`` rows, as a float64 array.
 
-        Every forward pass has the same shape, ``(PREDICT_CHUNK, ...)``: a
-        shorter chunk is zero-padded and trimmed afterwards. Float32 kernels
-        sum in an order that depends on the batch shape, so without this a
-        sample's prediction would change (in the last bits) with the number
-        of samples predicted alongside it.
+        The rows go through in forward passes of :meth:`_pass_rows` rows, and
+        every pass has that one shape: a shorter last pass is zero-padded and
+        trimmed afterwards. Float32 kernels sum in an order that depends on
+        the batch shape, so without this a sample's prediction would change
+        (in the last bits) with the number of samples predicted alongside it.
         """
-        n = len(chunk)
-        pad = chunk.new_zeros((PREDICT_CHUNK - n,) + chunk.shape[1:])
-        return run(torch.cat([chunk, pad]))[:n].cpu().numpy().astype(np.float64)   # (n, ...)
+        size = self._pass_rows(chunk)
+        outputs = []
+        for start in range(0, len(chunk), size):
+            part = chunk[start:start + size]
+            n = len(part)
+            pad = part.new_zeros((size - n,) + part.shape[1:])
+            outputs.append(run(torch.cat([part, pad]))[:n])              # (n, ...)
+        return torch.cat(outputs).cpu().numpy().astype(np.float64)
+
+    def _pass_rows(self, chunk):
+        """Hook: rows per forward pass of :meth:`_run_chunk` (``PREDICT_CHUNK``)."""
+        return PREDICT_CHUNK
 
     def _outputs_in_chunks(self, X, method="forward"):
         """The module's outputs for validated ``X``, made ``PREDICT_CHUNK`` rows at a time.

@@ -369,25 +369,18 @@ class TreeLSTMRegressor(SequenceRegressor):
         nodes = self._column_nodes[self._model_columns]
         return X.astype(np.float64).std(axis=1)[:, nodes]
 
-    def _run_chunk(self, run, chunk):
-        """``run`` on a chunk of rows, in passes of a fixed number of *node windows*.
+    def _pass_rows(self, chunk):
+        """Samples per forward pass: about ``PREDICT_CHUNK`` *node windows*.
 
-        As :meth:`SequenceRegressor._run_chunk <sklstm.base.SequenceRegressor._run_chunk>`,
-        every pass has one shape (the last is zero-padded), so a sample's
-        forecast does not depend on the samples predicted with it; but a
-        sample here is ``n_nodes`` windows, so a pass holds
-        ``max(1, PREDICT_CHUNK // n_nodes)`` samples rather than
-        ``PREDICT_CHUNK``: one forecast origin of a 3,000-node tree is one
-        pass over its 3,000 windows, not over 256 padded copies of them.
+        As in :meth:`SequenceRegressor._run_chunk <sklstm.base.SequenceRegressor._run_chunk>`,
+        every pass has one shape, so a sample's forecast does not depend on
+        the samples predicted with it; but a sample here is ``n_nodes``
+        windows, so a pass holds ``max(1, PREDICT_CHUNK // n_nodes)`` samples
+        rather than ``PREDICT_CHUNK``: one forecast origin of a 3,000-node
+        tree is one pass over its 3,000 windows, not over 256 padded copies
+        of them.
         """
-        size = max(1, PREDICT_CHUNK // chunk.shape[2])
-        outputs = []
-        for start in range(0, len(chunk), size):
-            part = chunk[start:start + size]
-            n = len(part)
-            pad = part.new_zeros((size - n,) + part.shape[1:])
-            outputs.append(run(torch.cat([part, pad]))[:n])               # (n, ...)
-        return torch.cat(outputs).cpu().numpy().astype(np.float64)
+        return max(1, PREDICT_CHUNK // chunk.shape[2])
 
     # ------------------------------------------------------------ internals
 
