@@ -264,7 +264,7 @@ def make_pipeline(variant, *, window, random_state, max_epochs, lr=None,
     return Pipeline(steps)
 
 
-def baseline_pipelines(*, window, season=1):
+def baseline_pipelines(*, window, season=1, series_id=None):
     """The baselines scored next to the variants, as pipelines.
 
     Parameters
@@ -274,6 +274,9 @@ def baseline_pipelines(*, window, season=1):
         least one season, ``max(window, season)``.
     season : int, default=1
         Seasonal period; above 1 adds a seasonal naive row.
+    series_id : str, optional
+        A panel's id column: the Windower restarts at every series (see
+        :class:`~sklstm.Windower`).
 
     Returns
     -------
@@ -288,7 +291,8 @@ def baseline_pipelines(*, window, season=1):
     ['naive (last value)', 'seasonal naive (m=4)', 'window mean', 'ridge on lags']
     """
     def windowed(estimator, length=window):
-        return Pipeline([("win", Windower(window=length)), ("m", estimator)])
+        return Pipeline([("win", Windower(window=length, series_id=series_id)),
+                         ("m", estimator)])
 
     pipelines = {NAIVE: windowed(LastValueRegressor())}
     if season > 1:

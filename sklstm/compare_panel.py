@@ -29,16 +29,12 @@ from sklearn.base import clone
 from sklearn.metrics import root_mean_squared_error
 from sklearn.pipeline import Pipeline
 
-from .baselines import LastValueRegressor, RidgeLagsRegressor, SeasonalNaiveRegressor
+from .compare import MEAN, baseline_pipelines
 from .metrics import mase
 from .registry import VARIANTS
 from .windowing import Windower, forecast_xy
 
 __all__ = ["load_panel", "panel_data", "cross_validate_panel", "panel_leaderboard"]
-
-NAIVE = "naive (last value)"
-RIDGE = "ridge on lags"
-
 
 class PanelError(ValueError):
     """A mistake in a panel comparison's data or settings (a user error)."""
@@ -114,18 +110,15 @@ def panel_data(table, *, target, series_id, time, future=(), static=(), horizon=
 
 
 def _models(variants, window, season, random_state, max_epochs, series_id):
-    def windowed(estimator, length=window):
-        return Pipeline([("win", Windower(window=length, series_id=series_id)),
-                         ("m", estimator)])
-
-    models = {name: windowed(VARIANTS[name](
-        random_state=random_state, max_epochs=max_epochs, window_norm="standard",
-        window_norm_channels="target", target_channel=0)) for name in variants}
-    models[NAIVE] = windowed(LastValueRegressor())
-    if season > 1:
-        models[f"seasonal naive (m={season})"] = windowed(
-            SeasonalNaiveRegressor(season_length=season), max(window, season))
-    models[RIDGE] = windowed(RidgeLagsRegressor())
+    models = {name: Pipeline([
+        ("win", Windower(window=window, series_id=series_id)),
+        ("m", VARIANTS[name](random_state=random_state, max_epochs=max_epochs,
+                             window_norm="standard", window_norm_channels="target",
+                             target_channel=0))]) for name in variants}
+    # the baselines of single-series comparisons, but the window mean: a level
+    # forecast that a panel's mean MASE over series does not need
+    models.update({name: pipeline for name, pipeline in baseline_pipelines(
+        window=window, season=season, series_id=series_id).items() if name != MEAN})
     return models
 
 
