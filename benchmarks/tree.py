@@ -57,6 +57,7 @@ from sklstm import (
     Hierarchy,
     LastValueRegressor,
     LSTMRegressor,
+    ReconciledRegressor,
     SeasonalNaiveRegressor,
     Windower,
     WindowMeanRegressor,
@@ -75,10 +76,9 @@ def epoch_seconds(reg, X, y):
     return statistics.median(reg.history_[1:, "dur"])
 
 
-def node_windows(X):
-    """``(n, T, nodes)`` -> ``(n * nodes, T, 1)``: every node's window a sample."""
-    n, T, V = X.shape
-    return X.transpose(0, 2, 1).reshape(n * V, T, 1)
+#: ``(n, T, nodes)`` -> ``(n * nodes, T, 1)``: every node's window a sample, laid out
+#: as ReconciledRegressor lays out its global model's samples.
+node_windows = ReconciledRegressor._node_windows
 
 
 def small_trees(args):
