@@ -322,6 +322,10 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
          - nothing
          - the module ``predict`` runs (``net_.module_``)
          - nothing
+       * - ``_pass_rows``
+         - a chunk of model-unit rows (a tensor)
+         - rows per padded forward pass of ``predict`` (``PREDICT_CHUNK``)
+         - nothing
 
     With ``quantiles``, ``_build_module`` is asked for ``n_outputs`` times the
     number of levels (column ``o * n_levels + k`` is output ``o``'s level
