@@ -6,6 +6,7 @@ Every regressor takes sequences ``X`` of shape ``(n_samples, n_timesteps)`` or
 series into such sequences inside a ``Pipeline``.
 """
 
+from ._version import __version__ as __version__
 from .base import SequenceRegressor
 from .baselines import (
     LastValueRegressor,
@@ -31,8 +32,6 @@ from .regressors import (
 )
 from .tree import TreeLSTMRegressor
 from .windowing import Windower, forecast_xy
-
-__version__ = "0.1.0"
 
 __all__ = [
     "save",

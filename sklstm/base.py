@@ -25,6 +25,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._distributed import ACCELERATOR_TEXT, data_parallel_net, is_accelerator
 from ._intervals import IntervalMixin, conformal_margin, is_levels, level_index, training_levels
+from ._pickling import TorchStateMixin
 from ._training import SequenceRows, TailSplit, TensorBatches, silent
 from ._validation import (
     Interval,
@@ -102,7 +103,7 @@ def _take_rows(value, rows):
     return value[rows]
 
 
-class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
+class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEstimator):
     r"""Base class of the sklstm sequence regressors.
 
     Holds plain hyperparameters; ``fit`` validates the data, standardises the
@@ -1193,31 +1194,6 @@ class SequenceRegressor(IntervalMixin, RegressorMixin, BaseEstimator):
         array = np.ascontiguousarray(array, dtype=np.float32)
         tensor = torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
         return tensor.to(self._torch_device)
-
-    # -------------------------------------------------------------- pickling
-
-    def __getstate__(self):
-        """Pickle state in which every tensor can be mapped to another device.
-
-        Torch objects held by the estimator itself (``quantized_module_``) go
-        into one blob that :meth:`__setstate__` loads with a device map, as
-        skorch does for ``net_``'s modules (see
-        :func:`sklstm.persistence.pickle_state`).
-        """
-        from .persistence import pickle_state
-
-        return pickle_state(super().__getstate__())
-
-    def __setstate__(self, state):
-        """Restore a pickled estimator; without CUDA, CUDA state goes to the CPU.
-
-        A model fitted with ``device="cuda"`` unpickled where CUDA is not
-        available has its tensors mapped to the CPU, predicts there, and
-        warns (``UserWarning``).
-        """
-        from .persistence import unpickle_state
-
-        super().__setstate__(unpickle_state(state, type(self).__name__))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

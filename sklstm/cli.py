@@ -89,7 +89,7 @@ def build_parser():
         prog="sklstm",
         description="LSTM variants as scikit-learn regressors: command-line tools.",
     )
-    from . import __version__
+    from ._version import __version__
     parser.add_argument("--version", action="version", version=f"sklstm {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

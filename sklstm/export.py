@@ -573,6 +573,6 @@ def _quiet(filters):
 
 
 def _sklstm_version():
-    from . import __version__
+    from ._version import __version__
 
     return __version__

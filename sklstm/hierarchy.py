@@ -28,7 +28,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-__all__ = ["Hierarchy", "ReconciledRegressor", "reconcile"]
+__all__ = ["Hierarchy"]
 
 
 def _fix(text):
@@ -477,5 +477,27 @@ class Hierarchy:
         return S
 
 
-# Reconciliation reads Hierarchy (defined above), so it is imported last.
-from .reconciliation import ReconciledRegressor, reconcile  # noqa: E402, F401
+def _is_hierarchy_like(value):
+    """Whether ``value`` is something :func:`as_hierarchy` can turn into a tree."""
+    if isinstance(value, (Hierarchy, pd.DataFrame, np.ndarray, list, tuple, pd.Series)):
+        return True
+    return False
+
+
+def _as_hierarchy(hierarchy, n_nodes):
+    """Turn the ``hierarchy`` parameter into a :class:`Hierarchy` for ``n_nodes`` nodes."""
+    if hierarchy is None:
+        return Hierarchy.star(n_nodes)
+    if isinstance(hierarchy, Hierarchy):
+        result = hierarchy
+    elif isinstance(hierarchy, pd.DataFrame):
+        result = Hierarchy.from_levels(hierarchy)
+    else:
+        result = Hierarchy(hierarchy)
+    if result.n_nodes != n_nodes:
+        raise ValueError(
+            f"hierarchy has {result.n_nodes} nodes but X has {n_nodes} node channels "
+            f"(X.shape[2]). X must be (n_samples, n_timesteps, n_nodes) with channel j "
+            "holding node j's window, in the order of Hierarchy.nodes; window the "
+            "sales matrix with all of its node columns.")
+    return result

@@ -30,10 +30,8 @@ on a GPU loads on a CPU-only machine.
 """
 
 import inspect
-import io
 import json
 import numbers
-import pickle
 import warnings
 from pathlib import Path
 
@@ -50,6 +48,7 @@ from skorch.history import History
 
 from . import baselines
 from ._validation import check_params
+from ._version import __version__
 from .base import SequenceRegressor
 from .hierarchy import Hierarchy
 
@@ -132,8 +131,6 @@ def save(estimator, path):
     >>> bool((sklstm.load(folder).predict(X) == reg.predict(X)).all())
     True
     """
-    import sklstm
-
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise FileExistsError(
@@ -143,7 +140,7 @@ def save(estimator, path):
     document = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "versions": _versions(sklstm.__version__),
+        "versions": _versions(__version__),
         "estimator": writer.estimator(estimator, "estimator"),
     }
     text = json.dumps(document, indent=1)
@@ -252,12 +249,10 @@ def _check_format(document):
         raise ValueError(
             f"{JSON_FILE} has format_version={version!r}; expected an int >= 1. {_FIX}")
     if version > FORMAT_VERSION:
-        import sklstm
-
         writer = document.get("versions", {}).get("sklstm", "a newer version")
         raise ValueError(
             f"{JSON_FILE} has format version {version}, written by sklstm {writer}; "
-            f"this sklstm ({sklstm.__version__}) reads format versions up to "
+            f"this sklstm ({__version__}) reads format versions up to "
             f"{FORMAT_VERSION}. Upgrade sklstm to load it.")
 
 
@@ -286,14 +281,16 @@ def _require(mapping, key, where):
 
 def _allowed_classes():
     """``{"module:Name": class}``: the classes a file may name, nothing else."""
-    import sklstm
+    # the modules behind sklstm's public estimators (not the package: no import cycle)
+    from . import base, convlstm, quantized, reconciliation, regressors, tree, windowing
 
     classes = {}
-    for module, prefix in ((sklstm, "sklstm"), (baselines, "sklstm.baselines")):
+    for module in (base, baselines, regressors, convlstm, quantized, tree, reconciliation,
+                   windowing):
         for name in module.__all__:
             obj = getattr(module, name, None)
             if isinstance(obj, type) and issubclass(obj, BaseEstimator):
-                classes.setdefault(obj, f"{prefix}:{name}")
+                classes.setdefault(obj, f"sklstm:{name}")
     names = {name: cls for cls, name in classes.items()}
     names.update(_SKLEARN_CLASSES)
     return names
@@ -722,71 +719,3 @@ def _tag_is(value, tag):
 
 def _is_count(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
-
-
-# --------------------------------------------------------------------------
-# pickle support for SequenceRegressor (see its __getstate__ / __setstate__)
-# --------------------------------------------------------------------------
-
-#: Stands for ``net_.module`` in a pickle: it is the same object as ``net_.module_``.
-_SAME_AS_MODULE_ = "sklstm: same as module_"
-
-
-class _DeviceMapUnpickler(pickle.Unpickler):
-    """Unpickles torch objects with their storages mapped to ``map_location``."""
-
-    def __init__(self, file, map_location):
-        super().__init__(file)
-        self.map_location = map_location
-
-    def find_class(self, module, name):
-        if (module, name) == ("torch.storage", "_load_from_bytes"):
-            return lambda data: torch.load(io.BytesIO(data), map_location=self.map_location,
-                                           weights_only=True)
-        return super().find_class(module, name)
-
-
-def pickle_state(state):
-    """Pickle state of a :class:`~sklstm.base.SequenceRegressor` whose tensors can be mapped.
-
-    Torch modules and tensors held by the estimator itself (such as
-    ``quantized_module_``) are pickled into one blob that
-    :func:`unpickle_state` loads with a device map. skorch pickles the net's
-    own modules that way already; ``net_.module`` (the same object as
-    ``net_.module_``) is replaced by a marker so that it is not pickled a
-    second time, outside that map.
-    """
-    state = dict(state)
-    torch_attributes = {name: value for name, value in state.items()
-                        if isinstance(value, (torch.nn.Module, torch.Tensor))}
-    for name in torch_attributes:
-        del state[name]
-    if torch_attributes:
-        state["_torch_attributes"] = pickle.dumps(torch_attributes)
-    net = state.get("net_")
-    module = getattr(net, "module", None)
-    if module is not None and module is getattr(net, "module_", None):
-        shallow = object.__new__(type(net))
-        shallow.__dict__.update(net.__dict__)
-        shallow.__dict__["module"] = _SAME_AS_MODULE_
-        state["net_"] = shallow
-    return state
-
-
-def unpickle_state(state, owner):
-    """Inverse of :func:`pickle_state`; CUDA state goes to the CPU when CUDA is absent."""
-    device = state.get("_torch_device")
-    if isinstance(device, str) and device.startswith("cuda") and not torch.cuda.is_available():
-        warnings.warn(
-            f"{owner} was fitted on device {device!r}, but CUDA is not available on "
-            "this machine: its tensors were mapped to the CPU and it predicts there. "
-            "Set device='cpu' (set_params) before fitting it again here.",
-            UserWarning, stacklevel=3)
-        device = state["_torch_device"] = "cpu"
-    blob = state.pop("_torch_attributes", None)
-    if blob is not None:
-        state.update(_DeviceMapUnpickler(io.BytesIO(blob), torch.device(device or "cpu")).load())
-    net = state.get("net_")
-    if isinstance(getattr(net, "module", None), str) and net.module == _SAME_AS_MODULE_:
-        net.__dict__["module"] = net.module_
-    return state

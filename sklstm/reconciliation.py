@@ -36,7 +36,7 @@ from ._validation import (
     check_target,
     flatten_target,
 )
-from .hierarchy import Hierarchy
+from .hierarchy import Hierarchy, _as_hierarchy, _is_hierarchy_like
 
 __all__ = ["METHODS", "reconcile", "ReconciledRegressor"]
 
@@ -361,12 +361,6 @@ def _is_regressor_like(value):
     return hasattr(value, "fit") and hasattr(value, "predict") and not isinstance(value, type)
 
 
-def _is_hierarchy_like(value):
-    from .tree import _is_hierarchy_like as accepted  # the Tree-LSTM's rule
-
-    return accepted(value)
-
-
 class ReconciledRegressor(RegressorMixin, BaseEstimator):
     """One global regressor over every node of a hierarchy, reconciled.
 
@@ -491,7 +485,6 @@ default="mint_shrink"
             The fitted estimator.
         """
         from .regressors import LSTMRegressor  # torch, imported when first fitted
-        from .tree import _as_hierarchy
 
         check_params(self, self._parameter_constraints)
         y, self._target_shape = flatten_target(self, y, 2)

@@ -12,42 +12,16 @@ Node order is the contract between the two: column ``j`` of the sales matrix
 """
 
 import numpy as np
-import pandas as pd
 import torch
 
 from ._validation import Options, chunk_rows, gather, row_chunks
 from ._window_norm import choose_window_norm
 from .base import PREDICT_CHUNK, SequenceRegressor
-from .hierarchy import Hierarchy
+from .hierarchy import Hierarchy, _as_hierarchy, _is_hierarchy_like
 from .nn.quantile import QuantileHead
 from .nn.tree import TreeLSTMNet, import_dgl
 
 __all__ = ["Hierarchy", "TreeLSTMRegressor"]
-
-
-def _is_hierarchy_like(value):
-    if isinstance(value, (Hierarchy, pd.DataFrame, np.ndarray, list, tuple, pd.Series)):
-        return True
-    return False
-
-
-def _as_hierarchy(hierarchy, n_nodes):
-    """Turn the ``hierarchy`` parameter into a :class:`Hierarchy` for ``n_nodes`` nodes."""
-    if hierarchy is None:
-        return Hierarchy.star(n_nodes)
-    if isinstance(hierarchy, Hierarchy):
-        result = hierarchy
-    elif isinstance(hierarchy, pd.DataFrame):
-        result = Hierarchy.from_levels(hierarchy)
-    else:
-        result = Hierarchy(hierarchy)
-    if result.n_nodes != n_nodes:
-        raise ValueError(
-            f"hierarchy has {result.n_nodes} nodes but X has {n_nodes} node channels "
-            f"(X.shape[2]). X must be (n_samples, n_timesteps, n_nodes) with channel j "
-            "holding node j's window, in the order of Hierarchy.nodes; window the "
-            "sales matrix with all of its node columns.")
-    return result
 
 
 class TreeLSTMRegressor(SequenceRegressor):

@@ -234,12 +234,8 @@ def test_forecast_shapes_and_a_single_node():
         assert_array_equal(reconcile([[3.0], [4.0]], Hierarchy([-1]), method), [[3.0], [4.0]])
 
 
-def test_exported_from_sklstm_and_the_hierarchy_module():
-    from sklstm.hierarchy import ReconciledRegressor as from_hierarchy
-    from sklstm.hierarchy import reconcile as reconcile_from_hierarchy
-
-    assert reconcile_from_hierarchy is sklstm.reconcile is reconcile
-    assert from_hierarchy is sklstm.ReconciledRegressor
+def test_exported_from_sklstm():
+    assert sklstm.reconcile is reconcile
     assert {"reconcile", "ReconciledRegressor"} <= set(sklstm.__all__)
 
 
