@@ -16,6 +16,7 @@ from .baselines import (
 )
 from .convlstm import ConvLSTMRegressor
 from .hierarchy import Hierarchy
+from .model_selection import PanelSplit
 from .persistence import load, save
 from .quantized import QuantizedLSTMRegressor
 from .reconciliation import ReconciledRegressor, reconcile
@@ -57,4 +58,5 @@ __all__ = [
     "QuantizedLSTMRegressor",
     "TreeLSTMRegressor",
     "ReconciledRegressor", "reconcile",
+    "PanelSplit",
 ]
