@@ -143,7 +143,12 @@ def cross_validate_panel(X, y, meta, *, variants, cv, window, season=1, random_s
     times = np.sort(meta["time"].unique())
     if len(times) < cv + 1:
         raise PanelError(f"{len(times)} distinct times are too few for {cv} folds")
-    blocks = np.array_split(times, cv + 1)
+    # PanelSplit's folds as blocks of times: the times fold 1 trains on, then
+    # each fold's test times (fold k trains on blocks[:k])
+    from .model_selection import PanelSplit
+
+    folds = list(PanelSplit(n_splits=cv).split(times, groups=times))
+    blocks = [times[folds[0][0]]] + [times[test] for _, test in folds]
     series_id = X.columns[-1]
     results = {}
     for name, template in _models(variants, window, season, random_state, max_epochs,
