@@ -59,8 +59,9 @@ class PanelSplit(BaseCrossValidator):
         ``groups``.
     gap : int, default=0
         Distinct time stamps left out between each training block and its
-        test block (for example the horizon, so that no training target
-        overlaps a test window's dates).
+        test block. With targets ``h`` steps ahead (``forecast_xy(...,
+        horizon=h)``), ``gap=h - 1`` keeps every training target before the
+        first date the test rows forecast.
 
     See Also
     --------
