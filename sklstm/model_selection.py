@@ -155,8 +155,8 @@ class PanelSplit(BaseCrossValidator):
         Yields
         ------
         train : ndarray of int
-            The rows whose time stamp is earlier than the fold's test block
-            (and ``gap`` time stamps before it), in row order.
+            The rows whose time stamp comes before the fold's test block,
+            less the ``gap`` time stamps just before it, in row order.
         test : ndarray of int
             The rows whose time stamp is in the fold's test block, in row
             order.

@@ -152,6 +152,25 @@ def test_panel_split_reads_any_sortable_time_stamp(panel_xy, kind):
         assert_array_equal(test, test_0)
 
 
+@pytest.mark.parametrize("horizon", [2, 4])
+def test_panel_split_gap_of_horizon_minus_one_keeps_targets_apart(horizon):
+    """With targets h steps ahead, gap=h - 1 (as documented) and no less keeps
+    every training target before the first date a test row forecasts."""
+    from sklstm import PanelSplit
+    from sklstm.datasets import make_retail_panel
+
+    table = make_retail_panel(n_series=3, n_days=40, random_state=0)
+    X, _ = forecast_xy(table[["series_id", "date", "sales"]], horizon, target="sales",
+                       series_id="series_id", time="date")
+    dates = table.loc[X.index, "date"]
+    ahead = pd.Timedelta(days=horizon)
+    for gap, apart in [(horizon - 1, True), (horizon - 2, False)]:
+        for train, test in PanelSplit(3, test_size=5, gap=gap).split(X, groups=dates):
+            last_train_target = dates.iloc[train].max() + ahead
+            first_test_target = dates.iloc[test].min() + pd.Timedelta(days=1)
+            assert (last_train_target < first_test_target) == apart
+
+
 def test_time_series_split_on_a_long_table_splits_by_series(panel_xy):
     """What the docs say: TimeSeriesSplit cuts rows, so a table sorted by series
     is cut by series, and its test dates overlap its training dates."""
