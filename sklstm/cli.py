@@ -8,6 +8,8 @@ scored on the same folds::
     sklstm compare                                  # sunspots, the default variants
     sklstm compare --data nile --variants lstm gru --cv 4
     sklstm compare --data prices.csv --target close --horizon 3 --plot cv.png
+    sklstm compare --data monthly.csv                  # season 12 from the dates
+    sklstm compare --data long.csv --series-id item --time date --future promo
     sklstm compare --data sales.csv --series-id item --time date --target sales \
         --future promo price --static category --season 7
 
@@ -26,6 +28,7 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 import torch
 
 from . import compare, compare_panel
@@ -111,14 +114,16 @@ def build_parser():
     cmp.add_argument(
         "--target", metavar="COL",
         help="column to forecast (default: the dataset's default column, or the "
-             "CSV's first numeric column)")
+             "CSV's first numeric column; with --series-id, the first numeric column "
+             "that is not the id, the time or a --future or --static covariate)")
     cmp.add_argument(
         "--exog", action="store_true",
         help="use the other numeric columns as exogenous inputs (not with the "
              "tree variant, which forecasts the nodes of a hierarchy)")
     cmp.add_argument(
         "--window", type=_int_at_least(1), metavar="W",
-        help="window length (default: two seasons, clipped to [8, 48])")
+        help="window length (default: two seasons, clipped to [8, 48], so 24 for "
+             "monthly data and 8 without a season)")
     cmp.add_argument(
         "--horizon", type=_int_at_least(1), default=1, metavar="H",
         help="steps ahead to forecast; scores average over the steps "
@@ -135,8 +140,10 @@ def build_parser():
         help="number of TimeSeriesSplit folds (default: %(default)s)")
     cmp.add_argument(
         "--season", type=_int_at_least(1), metavar="M",
-        help="seasonal period for the seasonal naive baseline (default: the "
-             "dataset's period, 1 for a CSV)")
+        help="seasonal period for the seasonal naive baseline and the default "
+             "window (default: the dataset's period; for a CSV, the one of its dates' "
+             "frequency: half-hourly 48, hourly 24, daily 7, business-daily 5, weekly "
+             "52, monthly 12, quarterly 4; 1 without dates or for other spacings)")
     cmp.add_argument(
         "--max-epochs", type=_int_at_least(1), default=100, metavar="N",
         help="upper bound on training epochs; training also stops when the loss "
@@ -172,10 +179,13 @@ def build_parser():
         help="covariates constant per series (a category); strings are one-hot encoded")
     cmp.add_argument(
         "--coverage", type=_open_unit_float, metavar="C",
-        help="also forecast central intervals of nominal coverage C in (0, 1): "
-             "split-conformal for the variants, in-sample residual quantiles for the "
-             "baselines; adds the empirical coverage, mean width and Winkler score "
-             "of each model")
+        help="also forecast central intervals of nominal coverage C in (0, 1) and "
+             "add each model's empirical coverage, mean width and Winkler score. The "
+             "point scores and the ranking stay those of the run without --coverage: "
+             "each variant is fitted a second time, split-conformal (trained on the "
+             "first 80%% of each training fold, calibrated on the last 20%%), and its "
+             "margins are placed around the first fit's forecast, which doubles the "
+             "variants' training time; the baselines use in-sample residual quantiles")
     cmp.add_argument(
         "--plot", metavar="OUT.png",
         help="save a plot of the last fold's 1-step-ahead forecasts (with "
@@ -222,29 +232,32 @@ def _compare_panel(args):
     if args.data in DATASETS:
         raise _UsageError("--series-id reads a long CSV (--data PATH.csv), not a bundled "
                           "series")
-    if args.target is None:
-        raise _UsageError("--series-id needs --target, the column to forecast")
     for flag in ("exog", "plot", "coverage"):
         if getattr(args, flag):
             raise _UsageError(f"--{flag} does not apply with --series-id yet")
     table = compare_panel.load_panel(args.data, series_id=args.series_id, time=args.time)
-    unused = [c for c in table.columns if c not in
-              {args.series_id, args.time, args.target, *args.future, *args.static}]
+    roles = [args.series_id, args.time, *args.future, *args.static]
+    target = args.target
+    if target is None:
+        target = compare_panel.default_target(table, roles=roles)
+    unused = [c for c in table.columns if c not in {target, *roles}]
     if unused:
         _log(f"ignoring column(s) without a role: {', '.join(map(str, unused))} "
              "(give them one with --future or --static)")
+    compare_panel.check_complete(
+        table, [c for c in dict.fromkeys([target, *args.future, *args.static])
+                if pd.api.types.is_numeric_dtype(table[c])],
+        series_id=args.series_id, time=args.time)
     X, y, meta = compare_panel.panel_data(
-        table, target=args.target, series_id=args.series_id, time=args.time,
+        table, target=target, series_id=args.series_id, time=args.time,
         future=args.future, static=args.static, horizon=args.horizon)
-    if np.isnan(y.to_numpy(dtype=float)).any() or np.isnan(
-            X.iloc[:, :-1].to_numpy(dtype=float)).any():
-        raise _UsageError("the table has missing values; fill them (or fit a model with "
-                          "missing='mask' in Python) before comparing")
     variants = _variants(args, n_inputs=X.shape[1] - 1)
-    season = 1 if args.season is None else args.season
+    season, frequency = compare_panel.panel_season(table, time=args.time)
+    season = season if args.season is None else args.season
     window = compare.default_window(season) if args.window is None else args.window
     _log(f"sklstm compare: {args.data}, {meta['series'].nunique()} series, {len(X)} rows, "
-         f"target {args.target!r}, window {window}, horizon {args.horizon}, {args.cv} folds")
+         f"target {target!r}{_season_note(frequency, args.season, season)}, "
+         f"window {window}, horizon {args.horizon}, {args.cv} folds")
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
@@ -253,9 +266,15 @@ def _compare_panel(args):
             random_state=args.random_state, max_epochs=args.max_epochs, log=_log)
     finally:
         torch.set_num_threads(threads)
-    table = compare_panel.panel_leaderboard(results)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(compare.format_leaderboard(compare_panel.panel_leaderboard(results)))
     return 0
+
+
+def _season_note(frequency, option, season):
+    """``, monthly dates, season 12`` for the progress line: where the season came from."""
+    if option is not None:
+        return f", season {season} (--season)"
+    return f", season {season}" if frequency is None else f", {frequency} dates, season {season}"
 
 
 def _compare(args):
@@ -263,6 +282,7 @@ def _compare(args):
         return _compare_panel(args)
     frame, target, season = compare.load_data(args.data)
     target = target if args.target is None else args.target
+    frequency = None if args.data in DATASETS else compare.infer_season(frame.index)[1]
     season = season if args.season is None else args.season
     series, X, y = compare.forecast_data(frame, target, horizon=args.horizon,
                                          exog=args.exog, cv=args.cv, name=args.data)
@@ -273,8 +293,9 @@ def _compare(args):
     window_norm = None if args.window_norm == "none" else args.window_norm
 
     _log(f"sklstm compare: {args.data}, target {target!r}, {len(X)} samples, "
-         f"{X.shape[1]} input column(s), window {window}, horizon {args.horizon}, "
-         f"{args.cv} folds, window_norm {args.window_norm}")
+         f"{X.shape[1]} input column(s){_season_note(frequency, args.season, season)}, "
+         f"window {window}, horizon {args.horizon}, {args.cv} folds, "
+         f"window_norm {args.window_norm}")
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
@@ -287,6 +308,8 @@ def _compare(args):
         torch.set_num_threads(threads)
     _log(f"done in {time.perf_counter() - start:.1f} s")
     print(compare.format_leaderboard(compare.leaderboard(results)))
+    if args.coverage is not None:
+        print(f"\n{compare.INTERVALS_NOTE}")
     if "tree" in variants and compare.load_hierarchy(args.data) is not None:
         _compare_hierarchy(args, season=season, window=window, window_norm=window_norm)
     if args.plot is not None:

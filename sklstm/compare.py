@@ -16,11 +16,15 @@ and MAE averaged over the horizon steps. The baselines are the estimators of
 :mod:`sklstm.baselines`: the last value, the seasonal naive forecast (when
 the data has a season), the window mean, and ridge regression on the lags.
 
-With ``coverage``, every model also forecasts a central interval: the
-recurrent variants are split-conformal (``conformal=True``, calibrated on
-the last fifth of each training fold), the baselines add the empirical
-quantiles of their in-sample residuals; the leaderboard then reports each
-model's empirical coverage, mean width and Winkler score.
+With ``coverage``, every model also forecasts a central interval, and the
+point scores stay those of the run without ``coverage``. Each recurrent
+variant is fitted twice per fold: as without ``coverage``, on all the
+training rows, for the point forecast and its scores; and split-conformal
+(``conformal=True``), trained on the first four fifths of the fold and
+calibrated on the last fifth, for the interval's margins, which are placed
+around the first model's forecast (:func:`shift_interval`). The baselines
+add the empirical quantiles of their in-sample residuals. The leaderboard
+then reports each model's empirical coverage, mean width and Winkler score.
 """
 
 import os
@@ -50,11 +54,14 @@ __all__ = [
     "NAIVE",
     "MEAN",
     "RIDGE",
+    "INTERVALS_NOTE",
     "load_data",
+    "infer_season",
     "forecast_data",
     "default_window",
     "make_pipeline",
     "baseline_pipelines",
+    "shift_interval",
     "cross_validate_models",
     "leaderboard",
     "format_leaderboard",
@@ -73,6 +80,15 @@ NAIVE = "naive (last value)"
 MEAN = "window mean"
 RIDGE = "ridge on lags"
 
+#: How :func:`cross_validate_models` forecasts intervals (the line that
+#: ``sklstm compare --coverage`` prints under its leaderboard).
+INTERVALS_NOTE = (
+    "intervals: the point scores are those of the models fitted on all training "
+    "rows, as without --coverage; each variant's interval is the split-conformal "
+    "margin of a second fit that holds out the last 20% of the training rows "
+    "for calibration, placed around the first fit's forecast; the baselines use "
+    "their in-sample residuals")
+
 
 class CompareError(ValueError):
     """A mistake in the data or settings of a comparison (a user error)."""
@@ -87,7 +103,8 @@ def load_data(data):
     """Load a bundled dataset by name, or a CSV file by path.
 
     A CSV whose first column is not numeric but parses as dates gets that
-    column as its index; the numeric columns are kept. Everything after a
+    column as its index, and its season from the spacing of the dates (see
+    :func:`infer_season`); the numeric columns are kept. Everything after a
     ``#`` on a line is ignored, as in the bundled files.
 
     Parameters
@@ -102,7 +119,8 @@ def load_data(data):
     default_target : str
         The dataset's default column, or the CSV's first numeric column.
     season : int
-        The dataset's seasonal period; 1 for a CSV.
+        The dataset's seasonal period; for a CSV, the one of its dates'
+        frequency (:func:`infer_season`), 1 without dates.
 
     Raises
     ------
@@ -134,7 +152,68 @@ def load_data(data):
     frame = frame.select_dtypes("number").astype(np.float64)
     if frame.shape[1] == 0:
         raise CompareError(f"CSV file {data!r} has no numeric column")
-    return frame, str(frame.columns[0]), 1
+    return frame, str(frame.columns[0]), infer_season(frame.index)[0]
+
+
+#: Seasonal period and name of the regular spacings that :func:`infer_season`
+#: recognises: (shortest, longest) spacing in days -> (season, name).
+_SPACINGS = {
+    (1 / 48, 1 / 48): (48, "half-hourly"),
+    (1 / 24, 1 / 24): (24, "hourly"),
+    (1, 1): (7, "daily"),
+    (7, 7): (52, "weekly"),
+    (28, 31): (12, "monthly"),
+    (89, 92): (4, "quarterly"),
+    (365, 366): (1, "yearly"),
+}
+
+
+def infer_season(index):
+    """Seasonal period of a series from the spacing of its dates.
+
+    The frequency is the median spacing of the sorted distinct dates, so a
+    few gaps do not change it: half-hourly dates get a season of 48, hourly
+    24, daily 7 (5 for business days: weekdays only, weekends skipped),
+    weekly 52, monthly 12, quarterly 4; yearly dates, other spacings and
+    anything but dates get 1.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        Time labels of the series, such as the index that :func:`load_data`
+        gives a CSV's date column.
+
+    Returns
+    -------
+    season : int
+        Seasonal period in samples; 1 when there is none.
+    frequency : str or None
+        The frequency's name (``"monthly"``, ...); None when the labels are
+        not dates at regular spacing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> infer_season(pd.date_range("2020-01-01", periods=30, freq="MS"))
+    (12, 'monthly')
+    >>> infer_season(pd.date_range("2020-01-01", periods=30, freq="B"))
+    (5, 'business-daily')
+    >>> infer_season(pd.RangeIndex(30))
+    (1, None)
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        return 1, None
+    dates = index.dropna().unique().sort_values()
+    if len(dates) < 3:
+        return 1, None
+    seconds = np.diff(dates.to_numpy()) / np.timedelta64(1, "s")
+    days = float(np.median(seconds)) / 86400
+    for (low, high), (season, name) in _SPACINGS.items():
+        if low * (1 - 1e-6) <= days <= high * (1 + 1e-6):
+            if name == "daily" and (dates.day_of_week < 5).all() and (seconds > 86400).any():
+                return 5, "business-daily"
+            return season, name
+    return 1, None
 
 
 def forecast_data(frame, target, *, horizon=1, exog=False, cv=3, name=None):
@@ -181,10 +260,8 @@ def forecast_data(frame, target, *, horizon=1, exog=False, cv=3, name=None):
         exog_frame = frame.drop(columns=target)
         if exog_frame.shape[1] == 0:
             raise CompareError(f"--exog: {name} has no numeric column besides {target!r}")
-        if not np.isfinite(exog_frame.to_numpy()).all():
-            raise CompareError("--exog: the exogenous columns contain missing or "
-                               "non-finite values")
     series = frame[target]
+    _check_finite(frame[[target]] if exog_frame is None else frame, name)
     try:
         X, y = forecast_xy(series, horizon=horizon, exog=exog_frame)
     except ValueError as exc:
@@ -196,6 +273,26 @@ def forecast_data(frame, target, *, horizon=1, exog=False, cv=3, name=None):
             f"{2 * (cv + 1) + horizon} are needed"
         )
     return series, X, y
+
+
+def _check_finite(frame, name):
+    """Raise a :class:`CompareError` that says where values are missing and what to do."""
+    bad = ~np.isfinite(frame.to_numpy(dtype=np.float64))
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad.any(axis=1))
+    columns = [str(c) for c, b in zip(frame.columns, bad.any(axis=0)) if b]
+    if isinstance(frame.index, pd.DatetimeIndex):
+        dates = frame.index[rows[:3]].strftime("%Y-%m-%d %H:%M")
+        where = ", ".join(date.removesuffix(" 00:00") for date in dates)
+    else:                               # rows counted from 1 after the header
+        where = "data row " + ", ".join(str(row + 1) for row in rows[:3])
+    where += ", ..." if len(rows) > 3 else ""
+    raise CompareError(
+        f"{name} has {len(rows)} row(s) with a missing or non-finite value in column(s) "
+        f"{', '.join(map(repr, columns))} (at {where}); delete those rows from the "
+        "CSV file or fill in the values, then run the command again"
+    )
 
 
 def default_window(season):
@@ -309,9 +406,42 @@ def _scores(y_true, y_pred):
             mean_absolute_error(y_true, y_pred))
 
 
+def shift_interval(y_pred, interval_pred, interval):
+    """Move intervals from one model's point forecast onto another's.
+
+    With ``coverage``, :func:`cross_validate_models` scores each variant's
+    point forecast from a model fitted on all the training rows, and takes
+    the interval's margins from a split-conformal model fitted on the first
+    rows and calibrated on the rest. The interval it scores keeps the
+    conformal model's lower and upper margins around the first model's
+    forecast.
+
+    Parameters
+    ----------
+    y_pred : ndarray of shape (n_samples, n_outputs)
+        The point forecast the interval is placed around.
+    interval_pred : ndarray of shape (n_samples, n_outputs)
+        The point forecast of the model that made ``interval``.
+    interval : ndarray of shape (n_samples, n_outputs, 2)
+        Lower and upper bounds around ``interval_pred``.
+
+    Returns
+    -------
+    shifted : ndarray of shape (n_samples, n_outputs, 2)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shift_interval(np.array([[10.0]]), np.array([[12.0]]), np.array([[[11.0, 14.0]]]))
+    array([[[ 9., 12.]]])
+    """
+    y_pred, interval_pred = np.asarray(y_pred), np.asarray(interval_pred)
+    return np.asarray(interval) - interval_pred[..., None] + y_pred[..., None]
+
+
 def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_state=0,
                           max_epochs=100, lr=None, window_norm="last", coverage=None,
-                          log=None):
+                          interval_fit="separate", log=None):
     """Score the variants and the baselines on the same time-series folds.
 
     Parameters
@@ -337,9 +467,20 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
     window_norm : {"last", "mean", "standard"} or None, default="last"
         Per-window normalisation of every variant (see :func:`make_pipeline`).
     coverage : float in (0, 1), optional
-        Also score central intervals of this nominal coverage: the variants
-        become split-conformal (``conformal=True``), the baselines use their
-        in-sample residuals.
+        Also score central intervals of this nominal coverage. The baselines
+        use their in-sample residuals; for the variants, see ``interval_fit``.
+    interval_fit : {"separate", "shared"}, default="separate"
+        How the variants' intervals are fitted with ``coverage``:
+
+        - ``"separate"``: the point forecast and its scores come from the
+          model fitted on all the training rows, exactly as without
+          ``coverage``; a second, split-conformal model (``conformal=True``,
+          which trains on the first 80% of the rows and calibrates on the
+          last 20%) gives the interval's margins, placed around the first
+          model's forecast (:func:`shift_interval`). Twice the fits.
+        - ``"shared"``: one split-conformal model gives both, so its point
+          forecast is trained on 80% of the rows and the point scores, and
+          the ranking, differ from a run without ``coverage``.
     log : callable, optional
         Called with one progress line per (variant, fold).
 
@@ -347,8 +488,10 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
     -------
     results : dict
         Model name -> dict with per-fold lists ``rmse``, ``mae``, ``fit_s``
-        (and with ``coverage``: ``coverage``, ``width``, ``winkler``); the
-        variants first, then the baselines of :func:`baseline_pipelines`.
+        (and with ``coverage``: ``coverage``, ``width``, ``winkler``, and for
+        the variants with ``interval_fit="separate"`` ``interval_fit_s``, the
+        conformal model's fit time); the variants first, then the baselines
+        of :func:`baseline_pipelines`.
     last_fold : dict
         ``rows`` (test row indices of the last fold), ``pred`` (model name
         -> predictions of shape ``(len(rows), horizon)``) and, with
@@ -358,7 +501,11 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
     ------
     CompareError
         If ``window`` is longer than the first training fold.
+    ValueError
+        If ``interval_fit`` is neither ``"separate"`` nor ``"shared"``.
     """
+    if interval_fit not in ("separate", "shared"):
+        raise ValueError(f"interval_fit must be 'separate' or 'shared', got {interval_fit!r}")
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
     horizon = y.shape[1]
@@ -369,12 +516,16 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
             f"--window {window} is longer than the first training fold ({first_train} "
             f"rows with --cv {cv}); use a window of at most {first_train}, or fewer folds"
         )
-    templates = {
-        name: make_pipeline(name, window=window, random_state=random_state,
-                            max_epochs=max_epochs, lr=lr, window_norm=window_norm,
-                            conformal=coverage is not None)
-        for name in variants
-    }
+    shared = coverage is not None and interval_fit == "shared"
+    templates, interval_templates = {}, {}
+    for name in variants:
+        def variant(conformal, name=name):
+            return make_pipeline(name, window=window, random_state=random_state,
+                                 max_epochs=max_epochs, lr=lr, window_norm=window_norm,
+                                 conformal=conformal)
+        templates[name] = variant(conformal=shared)
+        if coverage is not None and not shared:
+            interval_templates[name] = variant(conformal=True)
     templates.update(baseline_pipelines(window=window, season=season))
 
     results = {}
@@ -385,16 +536,27 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
         results[name] = {"rmse": [], "mae": [], "fit_s": []}
         if coverage is not None:
             results[name].update(coverage=[], width=[], winkler=[])
+        if name in interval_templates:
+            results[name]["interval_fit_s"] = []
         for i, (train, test) in enumerate(folds, start=1):
             start = time.perf_counter()
             model = clone(template).fit(X[train], y[train])
             fit_s = time.perf_counter() - start
             if coverage is None:
                 y_pred = model.predict(X[test]).reshape(len(test), horizon)
+            elif name in interval_templates:
+                y_pred = model.predict(X[test]).reshape(len(test), horizon)
+                started = time.perf_counter()
+                conformal = clone(interval_templates[name]).fit(X[train], y[train])
+                results[name]["interval_fit_s"].append(time.perf_counter() - started)
+                c_pred, c_interval = conformal.predict(X[test], coverage=coverage)
+                y_interval = shift_interval(y_pred, c_pred.reshape(len(test), horizon),
+                                            c_interval.reshape(len(test), horizon, 2))
             else:
                 y_pred, y_interval = model.predict(X[test], coverage=coverage)
                 y_pred = y_pred.reshape(len(test), horizon)
                 y_interval = y_interval.reshape(len(test), horizon, 2)
+            if coverage is not None:
                 results[name]["coverage"].append(interval_coverage(y[test], y_interval))
                 results[name]["width"].append(interval_width(y_interval))
                 results[name]["winkler"].append(
@@ -417,23 +579,28 @@ def cross_validate_models(X, y, *, variants, cv, season=1, window=20, random_sta
 # --------------------------------------------------------------------------
 
 
-def leaderboard(results):
+def leaderboard(results, *, sort_by="rmse_mean"):
     """Summarise per-fold scores into a table sorted by mean RMSE.
 
     Parameters
     ----------
     results : dict
         Model name -> dict with per-fold lists ``rmse``, ``mae``, ``fit_s``,
-        as returned by :func:`cross_validate_models`.
+        as returned by :func:`cross_validate_models`, and optionally
+        ``mase`` (as from :func:`sklstm.compare_panel.cross_validate_panel`)
+        and ``coverage``, ``width``, ``winkler``.
+    sort_by : str, default="rmse_mean"
+        The column that ranks the models, smallest first.
 
     Returns
     -------
     table : pandas.DataFrame
         Columns ``model, rmse_mean, rmse_std, mae_mean, mae_std, fit_s``
         (standard deviations over folds, ``ddof=0``; ``fit_s`` is the mean
-        fit time per fold in seconds), best model first; with interval
-        scores also ``coverage``, ``width`` and ``winkler`` (means over
-        folds).
+        fit time per fold in seconds), best model first; with ``mase``
+        scores, ``mase_mean, mase_std`` come first after ``model``; with
+        interval scores, ``coverage``, ``width`` and ``winkler`` (means over
+        folds) come last.
 
     Examples
     --------
@@ -443,24 +610,34 @@ def leaderboard(results):
     0     b        1.0       0.0       1.0      0.0    1.0
     1     a        3.0       1.0       1.0      0.0    0.0
     """
-    rows = [{
-        "model": name,
-        "rmse_mean": np.mean(s["rmse"]),
-        "rmse_std": np.std(s["rmse"]),
-        "mae_mean": np.mean(s["mae"]),
-        "mae_std": np.std(s["mae"]),
-        "fit_s": np.mean(s["fit_s"]),
-        **{key: np.mean(s[key]) for key in ("coverage", "width", "winkler") if key in s},
-    } for name, s in results.items()]
+    rows = []
+    for name, s in results.items():
+        row = {"model": name}
+        for score in ("mase", "rmse", "mae"):
+            if score in s:
+                row[f"{score}_mean"] = np.mean(s[score])
+                row[f"{score}_std"] = np.std(s[score])
+        row["fit_s"] = np.mean(s["fit_s"])
+        row.update({key: np.mean(s[key]) for key in ("coverage", "width", "winkler")
+                    if key in s})
+        rows.append(row)
     table = pd.DataFrame(rows)
-    return table.sort_values("rmse_mean", kind="stable").reset_index(drop=True)
+    return table.sort_values(sort_by, kind="stable").reset_index(drop=True)
+
+
+def _decimals(values):
+    # about four significant digits at the scale of the smallest value
+    scale = np.abs(values).min()
+    return 3 if not np.isfinite(scale) or scale <= 0 else int(
+        np.clip(3 - np.floor(np.log10(scale)), 0, 8))
 
 
 def format_leaderboard(table):
     """Render a :func:`leaderboard` table as aligned text.
 
-    Scores get enough decimals for about four significant digits at the scale
-    of the best RMSE; ``fit_s`` gets two. Model names are left-aligned.
+    RMSE and MAE get enough decimals for about four significant digits at
+    the scale of the best RMSE, MASE three decimals (it is scale-free, near
+    1), ``fit_s`` two. Model names are left-aligned.
 
     Parameters
     ----------
@@ -471,18 +648,16 @@ def format_leaderboard(table):
     -------
     text : str
     """
-    scale = table["rmse_mean"].abs().min()
-    digits = 3 if not np.isfinite(scale) or scale <= 0 else int(
-        np.clip(3 - np.floor(np.log10(scale)), 0, 8))
-    score = f"{{:.{digits}f}}".format
-    formatters = {col: score for col in ["rmse_mean", "rmse_std", "mae_mean", "mae_std"]}
+    score = f"{{:.{_decimals(table['rmse_mean'])}f}}".format
+    formatters = {col: score for col in ["rmse_mean", "rmse_std", "mae_mean", "mae_std"]
+                  if col in table}
+    formatters.update({col: "{:.3f}".format for col in ["mase_mean", "mase_std"]
+                       if col in table})
     formatters["fit_s"] = "{:.2f}".format
     if "coverage" in table:
         formatters["coverage"] = "{:.3f}".format
-        scale = table["width"].abs().min()
-        wide = 3 if not np.isfinite(scale) or scale <= 0 else int(
-            np.clip(3 - np.floor(np.log10(scale)), 0, 8))
-        formatters["width"] = formatters["winkler"] = f"{{:.{wide}f}}".format
+        formatters["width"] = formatters["winkler"] = \
+            f"{{:.{_decimals(table['width'])}f}}".format
     # to_string right-aligns text; padding names and header to one width
     # left-aligns the model column.
     width = max(len("model"), *(len(name) for name in table["model"]))

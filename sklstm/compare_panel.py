@@ -9,7 +9,9 @@ by time: fold ``k`` trains on the rows up to a cut date and tests on the
 dates after it, every series at once. Test windows carry their real history.
 Each model's score is the MASE of each series (scaled by that series'
 in-sample seasonal naive error over the training dates), averaged over the
-series, then over the folds.
+series, then over the folds. The leaderboard has the layout of the
+single-series one (:func:`sklstm.compare.leaderboard`), with the mean MASE
+first, and the same baselines.
 
 >>> from sklstm.compare_panel import panel_data, cross_validate_panel
 >>> from sklstm.datasets import make_retail_panel
@@ -18,7 +20,7 @@ series, then over the folds.
 ...                         future=["promo", "price"], static=["category"], horizon=1)
 >>> results = cross_validate_panel(X, y, meta, variants=[], cv=2, window=14, season=7)
 >>> sorted(results)
-['naive (last value)', 'ridge on lags', 'seasonal naive (m=7)']
+['naive (last value)', 'ridge on lags', 'seasonal naive (m=7)', 'window mean']
 """
 
 import time
@@ -26,15 +28,17 @@ import time
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.metrics import root_mean_squared_error
+from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 from sklearn.pipeline import Pipeline
 
-from .compare import MEAN, baseline_pipelines
+from .compare import baseline_pipelines, infer_season, leaderboard
 from .metrics import mase
 from .registry import VARIANTS
 from .windowing import Windower, forecast_xy
 
-__all__ = ["load_panel", "panel_data", "cross_validate_panel", "panel_leaderboard"]
+__all__ = ["PanelError", "load_panel", "default_target", "panel_season",
+           "check_complete", "panel_data", "cross_validate_panel", "panel_leaderboard"]
+
 
 class PanelError(ValueError):
     """A mistake in a panel comparison's data or settings (a user error)."""
@@ -69,6 +73,101 @@ def load_panel(path, *, series_id, time):
             raise PanelError(f"--time {time!r}: its values are neither numbers nor "
                              "dates") from None
     return table
+
+
+def default_target(table, *, roles=()):
+    """The column a panel comparison forecasts when none is named.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The long table.
+    roles : iterable of str, default=()
+        Columns that have another role: the id and time columns, future,
+        past and static covariates.
+
+    Returns
+    -------
+    target : str
+        The first numeric column of ``table`` not in ``roles``.
+
+    Raises
+    ------
+    PanelError
+        If every numeric column has a role.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"item": ["a"], "date": ["2024-01-01"], "promo": [0],
+    ...                       "sales": [3.0], "price": [1.5]})
+    >>> default_target(table, roles=["item", "date", "promo"])
+    'sales'
+    """
+    roles = set(roles)
+    for name in table.columns:
+        if name not in roles and pd.api.types.is_numeric_dtype(table[name]):
+            return str(name)
+    raise PanelError("the table has no numeric column left to forecast once --series-id, "
+                     "--time, --future and --static have taken theirs; name one with "
+                     "--target COL")
+
+
+def panel_season(table, *, time):
+    """Seasonal period of a panel from the spacing of its time column's dates.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    time : str
+        The time column; dates give a season as in
+        :func:`sklstm.compare.infer_season` (daily 7, monthly 12, ...),
+        anything else 1.
+
+    Returns
+    -------
+    season : int
+    frequency : str or None
+        The frequency's name, None without regular dates.
+    """
+    if not pd.api.types.is_datetime64_any_dtype(table[time]):
+        return 1, None
+    return infer_season(pd.DatetimeIndex(table[time]))
+
+
+def check_complete(table, columns, *, series_id, time):
+    """Raise a :class:`PanelError` that says where values are missing and what to do.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    columns : list of str
+        The columns that must hold no missing or non-finite value.
+    series_id, time : str
+        Used to say where the values are missing.
+
+    Raises
+    ------
+    PanelError
+        Naming the columns, the number of rows, the first (series, time) and
+        how to fix the CSV file.
+    """
+    values = table[list(columns)].apply(pd.to_numeric, errors="coerce")
+    bad = ~np.isfinite(values.to_numpy(dtype=np.float64))
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad.any(axis=1))
+    names = [str(c) for c, b in zip(columns, bad.any(axis=0)) if b]
+    first = table.iloc[rows[:3]]
+    when = first[time]
+    if pd.api.types.is_datetime64_any_dtype(when):
+        when = when.dt.strftime("%Y-%m-%d %H:%M").str.removesuffix(" 00:00")
+    where = ", ".join(f"{s} at {t}" for s, t in zip(first[series_id], when))
+    raise PanelError(
+        f"the table has {len(rows)} row(s) with a missing or non-finite value in column(s) "
+        f"{', '.join(map(repr, names))} (series {where}{', ...' if len(rows) > 3 else ''}); "
+        "fill in those values in the CSV file (or delete the rows), then run the "
+        "command again")
 
 
 def panel_data(table, *, target, series_id, time, future=(), static=(), horizon=1):
@@ -115,10 +214,8 @@ def _models(variants, window, season, random_state, max_epochs, series_id):
         ("m", VARIANTS[name](random_state=random_state, max_epochs=max_epochs,
                              window_norm="standard", window_norm_channels="target",
                              target_channel=0))]) for name in variants}
-    # the baselines of single-series comparisons, but the window mean: a level
-    # forecast that a panel's mean MASE over series does not need
-    models.update({name: pipeline for name, pipeline in baseline_pipelines(
-        window=window, season=season, series_id=series_id).items() if name != MEAN})
+    # the baselines of single-series comparisons, the same rows
+    models.update(baseline_pipelines(window=window, season=season, series_id=series_id))
     return models
 
 
@@ -126,9 +223,10 @@ def cross_validate_panel(X, y, meta, *, variants, cv, window, season=1, random_s
                          max_epochs=100, log=None):
     """Score global models on time-ordered folds of a panel.
 
-    The distinct times are cut into ``cv + 1`` equal blocks: fold ``k``
-    trains on blocks ``1..k`` and tests on block ``k + 1`` (as
-    :class:`~sklearn.model_selection.TimeSeriesSplit` does with rows). The
+    The folds are those of :class:`~sklstm.PanelSplit` over the distinct
+    times (:class:`~sklearn.model_selection.TimeSeriesSplit`'s folds of the
+    times, the first training block taking the remainder): each fold trains
+    on the rows up to a cut time and tests on the next block of times. The
     recurrent variants normalise the target channel by each window's mean
     and deviation (``window_norm="standard"``, ``window_norm_channels="target"``),
     so series of any level share one model.
@@ -136,8 +234,8 @@ def cross_validate_panel(X, y, meta, *, variants, cv, window, season=1, random_s
     Returns
     -------
     results : dict
-        Model name -> per-fold lists ``mase`` (mean over series), ``rmse``
-        and ``fit_s``.
+        Model name -> per-fold lists ``mase`` (mean over series), ``rmse``,
+        ``mae`` (over every test row) and ``fit_s``.
     """
     y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
     times = np.sort(meta["time"].unique())
@@ -153,7 +251,7 @@ def cross_validate_panel(X, y, meta, *, variants, cv, window, season=1, random_s
     results = {}
     for name, template in _models(variants, window, season, random_state, max_epochs,
                                   series_id).items():
-        scores = {"mase": [], "rmse": [], "fit_s": []}
+        scores = {"mase": [], "rmse": [], "mae": [], "fit_s": []}
         for k in range(1, cv + 1):
             train = meta["time"].isin(np.concatenate(blocks[:k])).to_numpy()
             test = meta["time"].isin(blocks[k]).to_numpy()
@@ -176,6 +274,7 @@ def cross_validate_panel(X, y, meta, *, variants, cv, window, season=1, random_s
                     continue
             scores["mase"].append(float(np.mean(per_series)))
             scores["rmse"].append(root_mean_squared_error(y[test], y_pred))
+            scores["mae"].append(mean_absolute_error(y[test], y_pred))
             if log is not None and name in VARIANTS:
                 log(f"[{name}] fold {k}/{cv}  mean MASE {scores['mase'][-1]:.4g}  "
                     f"({scores['fit_s'][-1]:.1f} s)")
@@ -184,8 +283,19 @@ def cross_validate_panel(X, y, meta, *, variants, cv, window, season=1, random_s
 
 
 def panel_leaderboard(results):
-    """Table of mean MASE over series (mean and std over folds), RMSE and fit time, best first."""
-    rows = [{"model": name, "mase_mean": np.mean(s["mase"]), "mase_std": np.std(s["mase"]),
-             "rmse_mean": np.mean(s["rmse"]), "fit_s": np.mean(s["fit_s"])}
-            for name, s in results.items()]
-    return pd.DataFrame(rows).sort_values("mase_mean", kind="stable").reset_index(drop=True)
+    """Rank panel models by their mean MASE over series, in the single-series layout.
+
+    Parameters
+    ----------
+    results : dict
+        As returned by :func:`cross_validate_panel`.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns ``model, mase_mean, mase_std, rmse_mean, rmse_std, mae_mean,
+        mae_std, fit_s`` (means and standard deviations over folds), best
+        first: :func:`sklstm.compare.leaderboard` sorted by ``mase_mean``;
+        :func:`sklstm.compare.format_leaderboard` prints it.
+    """
+    return leaderboard(results, sort_by="mase_mean")

@@ -1,8 +1,10 @@
 """Tests of the ``sklstm`` command line (``sklstm compare``)."""
 
 import importlib.util
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,17 +32,23 @@ from sklstm.registry import DEFAULT_VARIANTS, VARIANTS
 FAST = ["--data", "nile", "--max-epochs", "3", "--cv", "2", "--variants", "lstm", "gru"]
 BASELINE_ROWS = {"naive (last value)", "window mean", "ridge on lags"}
 COLUMNS = ["rmse_mean", "rmse_std", "mae_mean", "mae_std", "fit_s"]
+PANEL_COLUMNS = ["mase_mean", "mase_std", *COLUMNS]
+README = (Path(__file__).parents[1] / "README.md").read_text()
 
 
 def parse_leaderboard(out, columns=COLUMNS):
-    """Rows of the printed leaderboard: [(model, {column: value, ...}), ...]."""
-    lines = out.strip().splitlines()
+    """Rows of the printed leaderboard: [(model, {column: value, ...}), ...].
+
+    The table ends at the first blank line (a note may follow it).
+    """
+    lines = out.strip().split("\n\n")[0].splitlines()
     assert lines[0].split() == ["model", *columns]
     rows = []
     for line in lines[1:]:
         name, *numbers = line.rsplit(None, len(columns))
         rows.append((name.strip(), dict(zip(columns, map(float, numbers)))))
-    decimals = len(lines[1].split()[-len(columns)].partition(".")[2])   # of rmse_mean
+    first = columns.index("rmse_mean") - len(columns)
+    decimals = len(lines[1].split()[first].partition(".")[2])   # of rmse_mean
     return rows, decimals
 
 
@@ -104,6 +112,18 @@ def test_coverage_adds_interval_columns_computed_on_the_same_folds(capsys):
     assert sorted(printed) == sorted({"lstm", "gru", *BASELINE_ROWS})
     for scores in printed.values():
         assert 0 <= scores["coverage"] <= 1 and scores["width"] > 0
+    # one line under the table says how the intervals were fitted
+    assert out.strip().splitlines()[-1] == compare.INTERVALS_NOTE
+    assert "as without --coverage" in compare.INTERVALS_NOTE
+
+    # The point scores and the ranking are those of the run without --coverage.
+    status, plain, _ = run(["compare", *FAST], capsys)
+    assert status == 0
+    plain_rows, _ = parse_leaderboard(plain)
+    assert [name for name, _ in rows] == [name for name, _ in plain_rows]
+    for name, scores in plain_rows:
+        for column in ("rmse_mean", "rmse_std", "mae_mean", "mae_std"):
+            assert printed[name][column] == scores[column], (name, column)
     # the naive row: last value plus its in-sample residual quantiles
     X, y = forecast_xy(load_series("nile")["volume"].to_numpy(), horizon=1)
     y = np.asarray(y).reshape(-1)
@@ -182,6 +202,33 @@ def test_plot_writes_png(tmp_path, capsys):
     assert data.startswith(b"\x89PNG") and len(data) > 1000
 
 
+def test_shift_interval_keeps_the_margins_around_the_other_forecast():
+    y_pred = np.array([[1.0, 2.0], [3.0, 4.0]])
+    interval_pred = y_pred + 10
+    interval = np.stack([interval_pred - [[1, 2], [3, 4]], interval_pred + 5], axis=-1)
+    shifted = compare.shift_interval(y_pred, interval_pred, interval)
+    assert shifted.shape == (2, 2, 2)
+    np.testing.assert_allclose(shifted[..., 0], y_pred - [[1, 2], [3, 4]])
+    np.testing.assert_allclose(shifted[..., 1], y_pred + 5)
+
+
+def test_interval_fit_shared_is_the_single_conformal_model(pipelines):
+    X, y = forecast_xy(load_series("nile")["volume"].to_numpy(), horizon=1)
+    kwargs = dict(variants=["gru"], cv=2, window=8, max_epochs=2, coverage=0.8)
+    separate, _ = compare.cross_validate_models(X, y, **kwargs)
+    assert [pipe[-1].conformal for pipe in pipelines] == [False, True]
+    assert len(separate["gru"]["interval_fit_s"]) == 2
+    shared, _ = compare.cross_validate_models(X, y, interval_fit="shared", **kwargs)
+    assert [pipe[-1].conformal for pipe in pipelines[2:]] == [True]
+    assert "interval_fit_s" not in shared["gru"]
+    # the shared model trains on the first 80% of each fold: other point scores
+    assert shared["gru"]["rmse"] != separate["gru"]["rmse"]
+    assert shared["naive (last value)"]["rmse"] == separate["naive (last value)"]["rmse"]
+    with pytest.raises(ValueError, match="interval_fit must be 'separate' or 'shared', "
+                                         "got 'cross'"):
+        compare.cross_validate_models(X, y, interval_fit="cross", **kwargs)
+
+
 def test_csv_with_date_column(tmp_path, capsys):
     rng = np.random.RandomState(0)
     n = 60
@@ -196,10 +243,74 @@ def test_csv_with_date_column(tmp_path, capsys):
             "--cv", "2", "--variants", "gru", "--window", "5"]
     status, out, err = run(argv, capsys)
     assert status == 0
-    assert {name for name, _ in parse_leaderboard(out)[0]} == {"gru", *BASELINE_ROWS}
-    assert "target 'load'" in err and "1 input column(s)" in err
+    assert {name for name, _ in parse_leaderboard(out)[0]} == {
+        "gru", "seasonal naive (m=7)", *BASELINE_ROWS}       # daily dates: season 7
+    assert "target 'load'" in err and "1 input column(s), daily dates, season 7" in err
     status, _, err = run([*argv, "--exog"], capsys)
     assert status == 0 and "2 input column(s)" in err
+
+
+@pytest.mark.parametrize("freq, periods, season, name", [
+    ("30min", 100, 48, "half-hourly"),
+    ("h", 100, 24, "hourly"),
+    ("D", 40, 7, "daily"),
+    ("B", 40, 5, "business-daily"),
+    ("W-SUN", 40, 52, "weekly"),
+    ("MS", 40, 12, "monthly"),
+    ("ME", 40, 12, "monthly"),
+    ("QS-OCT", 40, 4, "quarterly"),
+    ("QE", 40, 4, "quarterly"),
+    ("YS", 40, 1, "yearly"),
+    ("7min", 40, 1, None),
+])
+def test_infer_season_from_the_spacing_of_dates(freq, periods, season, name):
+    dates = pd.date_range("2019-01-01", periods=periods, freq=freq)
+    assert compare.infer_season(dates) == (season, name)
+    # a few gaps and a shuffled order change nothing
+    gappy = dates.delete([3, 10, 11]).to_series().sample(frac=1, random_state=0).index
+    assert compare.infer_season(pd.DatetimeIndex(gappy)) == (season, name)
+
+
+def test_infer_season_without_dates():
+    assert compare.infer_season(pd.RangeIndex(50)) == (1, None)
+    assert compare.infer_season(pd.DatetimeIndex(["2020-01-01", "2020-02-01"])) == (1, None)
+
+
+def monthly_csv(tmp_path):
+    """A bundled monthly series exported to CSV, as a user would: date column first."""
+    frame = load_series("elec_equip")
+    path = tmp_path / "elec_equip.csv"
+    frame.rename_axis("month").to_csv(path)
+    assert path.read_text().startswith("month,index\n1995-01-01,")
+    return str(path)
+
+
+def test_monthly_csv_gets_season_12_and_its_window(tmp_path, pipelines, capsys):
+    argv = ["compare", "--data", monthly_csv(tmp_path), "--max-epochs", "1", "--cv", "2",
+            "--variants", "gru"]
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    rows = dict(parse_leaderboard(out)[0])
+    assert set(rows) == {"gru", "seasonal naive (m=12)", *BASELINE_ROWS}
+    assert "monthly dates, season 12, window 24" in err
+    assert pipelines[0].named_steps["win"].window == 24      # two seasons, as bundled
+    # the row is the value 12 months before, on the same folds
+    X, y = forecast_xy(load_series("elec_equip")["index"].to_numpy(), horizon=1)
+    rmse = []
+    for train, test in TimeSeriesSplit(2).split(X):
+        pipe = Pipeline([("win", Windower(window=24)),
+                         ("m", SeasonalNaiveRegressor(season_length=12))])
+        rmse.append(root_mean_squared_error(y[test], pipe.fit(X[train], y[train])
+                                            .predict(X[test])))
+    assert rows["seasonal naive (m=12)"]["rmse_mean"] == pytest.approx(np.mean(rmse),
+                                                                       abs=5e-4)
+
+    # --season still overrides, and the window follows it
+    status, out, err = run([*argv, "--season", "4"], capsys)
+    assert status == 0, err
+    assert "seasonal naive (m=4)" in dict(parse_leaderboard(out)[0])
+    assert "season 4 (--season), window 8" in err
+    assert pipelines[1].named_steps["win"].window == 8
 
 
 # ----------------------------------------------------------------- options
@@ -412,10 +523,6 @@ def test_bad_input_exits_2_with_one_error_line(argv, message, capsys):
 @pytest.mark.parametrize("text, argv, message", [
     (b"\xff\xfe\x00bad", [], "cannot read CSV file"),
     ("a,b\nx,y\nz,w\n", [], "has no numeric column"),
-    ("day,load\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 29)) + "2020-01-29,\n",
-     [], "target 'load': series contains NaN or infinity"),
-    ("load,temp\n" + "".join(f"{d},{d}\n" for d in range(30)) + "30,\n",
-     ["--exog"], "--exog: the exogenous columns contain missing or non-finite values"),
 ])
 def test_bad_csv_exits_2(tmp_path, text, argv, message, capsys):
     path = _csv(tmp_path, "data.csv", text)
@@ -423,6 +530,38 @@ def test_bad_csv_exits_2(tmp_path, text, argv, message, capsys):
     assert status == 2
     assert err.count("sklstm: error:") == 1 and "Traceback" not in err
     assert message in err
+
+
+CLI_ADVICE = ("delete those rows from the CSV file or fill in the values, then run the "
+              "command again")
+
+
+@pytest.mark.parametrize("text, argv, message", [
+    ("day,load\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 29)) + "2020-01-29,\n",
+     [], "has 1 row(s) with a missing or non-finite value in column(s) 'load' "
+         "(at 2020-01-29); "),
+    ("load,temp\n" + "".join(f"{d},{d}\n" for d in range(30)) + "30,\n",
+     ["--exog"], "has 1 row(s) with a missing or non-finite value in column(s) 'temp' "
+                 "(at data row 31); "),
+    ("load,temp\n" + "".join(f"{d},{d}\n" for d in range(30)) + "30,\n",
+     [], None),                          # no --exog: temp is not read
+    ("load\n" + "".join(f"{d}\n" for d in range(30)) + "nan\ninf\n-inf\n\nnan\n1\n2\n",
+     [], "has 4 row(s) with a missing or non-finite value in column(s) 'load' "
+         "(at data row 31, 32, 33, ...); "),
+])
+def test_missing_values_error_says_what_to_do_with_the_csv(tmp_path, text, argv, message,
+                                                           monkeypatch, capsys):
+    monkeypatch.setattr(compare, "cross_validate_models",
+                        lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    path = _csv(tmp_path, "data.csv", text)
+    status, out, err = run(["compare", "--data", path, "--cv", "2", *argv], capsys)
+    if message is None:
+        assert status == 130                 # reached training
+        return
+    assert status == 2 and out == ""
+    assert err.count("sklstm: error:") == 1 and "Traceback" not in err
+    assert err.strip().endswith(f"{message}{CLI_ADVICE}")
+    assert "missing='mask'" not in err and "Python" not in err
 
 
 def test_missing_optional_dependencies_are_errors(tmp_path, monkeypatch, capsys):
@@ -459,34 +598,91 @@ def test_panel_compare_ranks_by_mean_mase_over_series(tmp_path, capsys):
                             "2", "--cv", "2", "--season", "7"], capsys)
     assert status == 0, err
     assert "ignoring column(s) without a role: price" in err
-    lines = out.strip().splitlines()
-    assert lines[0].split() == ["model", "mase_mean", "mase_std", "rmse_mean", "fit_s"]
-    rows = {line.rsplit(None, 4)[0].strip(): float(line.split()[-4]) for line in lines[1:]}
-    assert set(rows) == {"lstm", "naive (last value)", "seasonal naive (m=7)",
-                         "ridge on lags"}
-    assert list(rows.values()) == sorted(rows.values())
-    # the last-value row: each series' MASE on the dates after each cut, averaged
+    # the single-series layout, the mean MASE first; the same baseline rows
+    parsed, decimals = parse_leaderboard(out, PANEL_COLUMNS)
+    rows = dict(parsed)
+    assert set(rows) == {"lstm", "seasonal naive (m=7)", *BASELINE_ROWS}
+    mase_mean = [scores["mase_mean"] for _, scores in parsed]
+    assert mase_mean == sorted(mase_mean)
+    assert len(out.splitlines()[1].split()[-7].partition(".")[2]) == 3   # MASE: 3 decimals
+    # RMSE and MAE with the single-series formatting: decimals from the best RMSE
+    best = min(scores["rmse_mean"] for scores in rows.values())
+    assert decimals == int(np.clip(3 - np.floor(np.log10(best)), 0, 8))
+    # the last-value row: each series' MASE on the dates after each cut, averaged;
+    # the cuts are TimeSeriesSplit's over the distinct dates
     times = np.sort(table["date"].unique())[:-1]           # the last day has no target
-    blocks = np.array_split(times, 3)
-    folds = []
-    for k in (1, 2):
-        scores = []
+    folds, rmse = [], []
+    for train_times, test_times in TimeSeriesSplit(2).split(times):
+        scores, errors = [], []
         for _, series in table.groupby("series_id", sort=False):
             sales = series["sales"].to_numpy()
             dates = series["date"].to_numpy()[:-1]
-            train = np.isin(dates, np.concatenate(blocks[:k]))
-            test = np.isin(dates, blocks[k])
+            train = np.isin(dates, times[train_times])
+            test = np.isin(dates, times[test_times])
             scores.append(mase(sales[1:][test], sales[:-1][test], sales[1:][train],
                                season_length=7))
+            errors.append(sales[1:][test] - sales[:-1][test])
         folds.append(np.mean(scores))
-    assert rows["naive (last value)"] == pytest.approx(np.mean(folds), rel=1e-3)
+        rmse.append(np.sqrt(np.mean(np.concatenate(errors) ** 2)))
+    assert rows["naive (last value)"]["mase_mean"] == pytest.approx(np.mean(folds), abs=5e-4)
+    assert rows["naive (last value)"]["mase_std"] == pytest.approx(np.std(folds), abs=5e-4)
+    assert rows["naive (last value)"]["rmse_mean"] == pytest.approx(
+        np.mean(rmse), abs=0.5 * 10.0 ** -decimals + 1e-9)
+
+
+def test_readme_panel_command_runs_as_written(tmp_path, monkeypatch, capsys):
+    """The README's panel command, on a long CSV with those columns, quick options added."""
+    from sklstm.datasets import make_retail_panel
+
+    command = "sklstm compare --data long.csv --series-id item --time date --future promo"
+    assert f"`{command}`" in README
+    table = make_retail_panel(n_series=3, n_days=70, random_state=0)
+    table.rename(columns={"series_id": "item"}).to_csv(tmp_path / "long.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    quick = ["--variants", "lstm", "--max-epochs", "2", "--cv", "2"]
+    status, out, err = run([*shlex.split(command)[1:], *quick], capsys)
+    assert status == 0, err
+    # --target: the first numeric column with no other role (sales; promo is --future)
+    assert "target 'sales'" in err
+    assert "ignoring column(s) without a role: price, category" in err
+    # daily dates: season 7, window 14, and the seasonal naive row
+    assert "daily dates, season 7, window 14" in err
+    rows = dict(parse_leaderboard(out, PANEL_COLUMNS)[0])
+    assert set(rows) == {"lstm", "seasonal naive (m=7)", *BASELINE_ROWS}
+    assert all(np.isfinite(list(scores.values())).all() for scores in rows.values())
+
+
+def test_panel_target_default_skips_columns_with_a_role(tmp_path, monkeypatch, capsys):
+    seen = {}
+
+    def record(X, y, meta, **kwargs):
+        seen.update(columns=list(X.columns), season=kwargs["season"])
+        raise KeyboardInterrupt             # stop before training
+
+    monkeypatch.setattr(sklstm.compare_panel, "cross_validate_panel", record)
+    # the first numeric columns are the id, the time and a future covariate
+    dates = pd.date_range("2020-01-01", periods=30, freq="MS")
+    table = pd.DataFrame({"store": np.repeat([1, 2], 30), "month": np.tile(dates, 2),
+                          "open": 1.0, "units": np.arange(60.0), "temp": 0.5})
+    path = _csv(tmp_path, "long.csv", table.to_csv(index=False))
+    argv = ["compare", "--data", path, "--series-id", "store", "--time", "month",
+            "--future", "open"]
+    status, _, err = run(argv, capsys)
+    assert status == 130 and seen["columns"][0] == "units"
+    assert seen["season"] == 12 and "target 'units', monthly dates, season 12" in err
+    status, _, err = run([*argv, "--static", "units", "temp"], capsys)
+    assert status == 2
+    assert ("sklstm: error: the table has no numeric column left to forecast once "
+            "--series-id, --time, --future and --static have taken theirs; name one "
+            "with --target COL") in err
 
 
 @pytest.mark.parametrize("argv, message", [
     (["--series-id", "series_id"], "--series-id needs --time"),
-    (["--series-id", "series_id", "--time", "date"], "--series-id needs --target"),
     (["--series-id", "shop", "--time", "date", "--target", "sales"],
      "column(s) 'shop' not in"),
+    (["--series-id", "series_id", "--time", "date", "--coverage", "0.8"],
+     "--coverage does not apply with --series-id yet"),
 ])
 def test_panel_compare_errors(argv, message, tmp_path, capsys):
     from sklstm.datasets import make_retail_panel
@@ -496,3 +692,22 @@ def test_panel_compare_errors(argv, message, tmp_path, capsys):
     status, out, err = run(["compare", "--data", str(path), *argv], capsys)
     assert status == 2 and out == ""
     assert f"sklstm: error: {message}" in err
+
+
+def test_panel_missing_values_error_says_what_to_do_with_the_csv(tmp_path, capsys):
+    from sklstm.datasets import make_retail_panel
+
+    table = make_retail_panel(n_series=2, n_days=40, random_state=0)
+    table.loc[[5, 47], "sales"] = np.nan
+    table.loc[6, "promo"] = np.nan
+    path = tmp_path / "panel.csv"
+    table.to_csv(path, index=False)
+    status, out, err = run(["compare", "--data", str(path), "--series-id", "series_id",
+                            "--time", "date", "--future", "promo"], capsys)
+    assert status == 2 and out == ""
+    assert err.count("sklstm: error:") == 1 and "Traceback" not in err
+    assert err.strip().endswith(
+        "sklstm: error: the table has 3 row(s) with a missing or non-finite value in "
+        "column(s) 'sales', 'promo' (series p0 at 2022-01-06, p0 at 2022-01-07, p1 at "
+        "2022-01-08); fill in those values in the CSV file (or delete the rows), then run "
+        "the command again")
