@@ -1,22 +1,27 @@
 """Tests of the baseline forecasts (sklstm.baselines)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.metrics import root_mean_squared_error
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklstm import (
     LastValueRegressor,
     SeasonalNaiveRegressor,
     Windower,
     WindowMeanRegressor,
+    _ridge,
     forecast_xy,
 )
-from sklstm.baselines import RidgeLagsRegressor
+from sklstm._ridge import DenseDesign, normal_equations, ridge_loo
+from sklstm.baselines import RidgeLagsRegressor, _LagDesign
 
 BASELINES = [LastValueRegressor(), SeasonalNaiveRegressor(season_length=2),
              WindowMeanRegressor(), RidgeLagsRegressor()]
@@ -219,6 +224,8 @@ def test_a_window_shorter_than_the_season_is_an_error():
     (RidgeLagsRegressor(), {"alphas": 1.0}, r"alphas=1.0"),
     (RidgeLagsRegressor(), {"window_norm": "standard"},
      r"window_norm='standard'; expected one of None, 'last', 'mean'"),
+    (RidgeLagsRegressor(), {"alpha_per_output": "yes"},
+     r"alpha_per_output='yes'; expected one of True, False"),
 ])
 def test_bad_parameters_are_named(est, params, match):
     with pytest.raises(ValueError, match=match):
@@ -297,3 +304,191 @@ def test_float64_windows_are_not_rounded_to_float32():
     pred = LastValueRegressor().fit(X, np.zeros(3)).predict(X)
     assert pred.dtype == np.float64
     np.testing.assert_array_equal(pred, X[:, -1, 0])   # the same values, copied
+
+
+# ------------------------------------------------- the ridge solver (_ridge)
+
+ALPHAS = (1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3)
+#: Coefficients agree to this fraction of their largest magnitude: the two
+#: computations round differently (float64), nothing more.
+RTOL = np.sqrt(np.finfo(np.float64).eps)
+
+
+def _problem(n, p, n_outputs, *, rank=None, seed=0):
+    """Features of uneven scale and offset; targets from a few of them plus noise."""
+    rng = np.random.RandomState(seed)
+    if rank is None:
+        X = rng.normal(size=(n, p)) * rng.uniform(0.1, 10, size=p) + 5.0
+    else:
+        X = rng.normal(size=(n, rank)) @ rng.normal(size=(rank, p)) + 1.0
+    y = X[:, :4] @ rng.normal(size=(4, n_outputs)) + 2.0 * rng.normal(size=(n, n_outputs))
+    weights = rng.uniform(0.0, 3.0, size=n)
+    weights[:3] = 0.0
+    return X, (y[:, 0] if n_outputs == 1 else y), weights
+
+
+def _assert_same_ridge(solution, coef, intercept):
+    coef = np.atleast_2d(coef)                                # (n_outputs, p)
+    scale = np.abs(coef).max()
+    np.testing.assert_allclose(solution.coef.T, coef, rtol=0, atol=RTOL * scale)
+    np.testing.assert_allclose(solution.intercept, np.atleast_1d(intercept), rtol=0,
+                               atol=RTOL * max(scale, np.abs(intercept).max()))
+
+
+@pytest.mark.parametrize("n, p, solver", [(60, 15, "covariance"), (25, 60, "gram")])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_solver_chooses_alpha_and_coefficients_as_ridgecv(n, p, solver, n_outputs,
+                                                                 weighted):
+    X, y, weights = _problem(n, p, n_outputs)
+    sample_weight = weights if weighted else None
+    ref = RidgeCV(alphas=ALPHAS, alpha_per_target=True).fit(X, y, sample_weight=sample_weight)
+    solution = ridge_loo(DenseDesign(X), y, ALPHAS, sample_weight=sample_weight)
+    assert solution.solver == solver
+    np.testing.assert_array_equal(solution.alpha, np.broadcast_to(ref.alpha_, (n_outputs,)))
+    _assert_same_ridge(solution, ref.coef_, ref.intercept_)
+
+
+@pytest.mark.parametrize("n, p", [(60, 15), (25, 60)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_solver_at_one_alpha_is_sklearns_ridge(n, p, weighted):
+    X, y, weights = _problem(n, p, 2, seed=1)
+    sample_weight = weights if weighted else None
+    for alpha in (1e-2, 10.0):
+        ref = Ridge(alpha=alpha).fit(X, y, sample_weight=sample_weight)
+        solution = ridge_loo(DenseDesign(X), y, [alpha], sample_weight=sample_weight)
+        _assert_same_ridge(solution, ref.coef_, ref.intercept_)
+
+
+def test_ridge_solver_shares_an_alpha_as_ridgecv_does():
+    X, y, _ = _problem(80, 20, 4, seed=2)
+    ref = RidgeCV(alphas=ALPHAS, alpha_per_target=False).fit(X, y)
+    solution = ridge_loo(DenseDesign(X), y, ALPHAS, alpha_per_target=False)
+    np.testing.assert_array_equal(solution.alpha, np.full(4, ref.alpha_))
+    _assert_same_ridge(solution, ref.coef_, ref.intercept_)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_standardised_ridge_solver_is_standard_scaler_then_ridgecv(weighted):
+    X, y, weights = _problem(70, 12, 3, seed=3)
+    sample_weight = weights if weighted else None
+    scaler = StandardScaler().fit(X, sample_weight=sample_weight)
+    ref = RidgeCV(alphas=ALPHAS, alpha_per_target=True).fit(
+        scaler.transform(X), y, sample_weight=sample_weight)
+    solution = ridge_loo(DenseDesign(X), y, ALPHAS, sample_weight=sample_weight,
+                         standardize=True)
+    np.testing.assert_array_equal(solution.alpha, ref.alpha_)
+    # On the unscaled design: coef / scale, and the intercept takes the means.
+    _assert_same_ridge(solution, ref.coef_ / scaler.scale_,
+                       ref.intercept_ - (ref.coef_ / scaler.scale_) @ scaler.mean_)
+
+
+@pytest.mark.parametrize("n, p", [(300, 120), (120, 300)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_range_solver_on_a_low_rank_design_is_ridgecv(n, p, weighted):
+    X, y, weights = _problem(n, p, 3, rank=12, seed=4)
+    sample_weight = weights if weighted else None
+    ref = RidgeCV(alphas=ALPHAS, alpha_per_target=True).fit(X, y, sample_weight=sample_weight)
+    solution = ridge_loo(DenseDesign(X), y, ALPHAS, sample_weight=sample_weight,
+                         solver="range")
+    assert solution.solver == "range"
+    assert solution.rank <= min(n, p) // 2                    # a basis, not all columns
+    np.testing.assert_array_equal(solution.alpha, ref.alpha_)
+    _assert_same_ridge(solution, ref.coef_, ref.intercept_)
+
+
+@pytest.mark.parametrize("n, p, exact", [(200, 80, "covariance"), (80, 200, "gram")])
+def test_range_solver_falls_back_on_a_full_rank_design(n, p, exact):
+    X, y, _ = _problem(n, p, 2, seed=5)
+    ref = RidgeCV(alphas=ALPHAS, alpha_per_target=True).fit(X, y)
+    solution = ridge_loo(DenseDesign(X), y, ALPHAS, solver="range")
+    assert solution.solver == exact
+    np.testing.assert_array_equal(solution.alpha, ref.alpha_)
+    _assert_same_ridge(solution, ref.coef_, ref.intercept_)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_chunked_normal_equations_are_the_dense_ones(monkeypatch, standardize):
+    X, y, weights = _problem(50, 7, 2, seed=6)
+    monkeypatch.setattr(_ridge, "BLOCK_ELEMENTS", 3 * X.shape[1])      # 3 rows a chunk
+    gram, moment = normal_equations(DenseDesign(X), y, sample_weight=weights,
+                                    standardize=standardize)
+    mean = weights @ X / weights.sum()
+    scale = np.sqrt(weights @ (X - mean) ** 2 / weights.sum()) if standardize else 1.0
+    Z = np.sqrt(weights)[:, None] * (X - mean) / scale
+    ys = np.sqrt(weights)[:, None] * (y - weights @ y / weights.sum())
+    np.testing.assert_allclose(gram, Z.T @ Z, rtol=1e-12, atol=1e-12 * np.abs(gram).max())
+    np.testing.assert_allclose(moment, Z.T @ ys, rtol=1e-12,
+                               atol=1e-12 * np.abs(moment).max())
+
+
+# ----------------------------------------- ridge on lags against its old form
+
+def _old_ridge_on_lags(X, y, window_norm, X_new):
+    """The former RidgeLagsRegressor: lags flattened whole, StandardScaler, RidgeCV."""
+    def features(X):
+        if window_norm is None:
+            return X.reshape(len(X), -1), 0.0
+        loc = X[:, -1, :] if window_norm == "last" else X.mean(axis=1)
+        relative = (X - loc[:, None, :]).reshape(len(X), -1)
+        return np.hstack([relative, loc]), loc[:, [0]]
+
+    Z, loc = features(X)
+    scaler = StandardScaler().fit(Z)
+    ridge = RidgeCV(alphas=ALPHAS, alpha_per_target=True).fit(scaler.transform(Z), y - loc)
+    Z, loc = features(X_new)
+    return ridge.predict(scaler.transform(Z)) + loc, np.atleast_1d(ridge.alpha_)
+
+
+def _covariate_windows(n=320, window=12, horizon=6, seed=0):
+    """Windower views of a series with two future covariates' leads (low rank)."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(n + horizon)
+    temperature = np.sin(2 * np.pi * t / 24) + 0.3 * rng.normal(size=len(t))
+    workday = (t // 24 % 7 < 5).astype(float)
+    target = 2 * temperature + workday + np.cumsum(0.2 * rng.normal(size=len(t)))
+    frame = pd.DataFrame({"time": t, "target": target, "temperature": temperature,
+                          "workday": workday})
+    X, y = forecast_xy(frame, horizon=horizon, target="target", time="time",
+                       future_covariates=["temperature", "workday"])
+    return Windower(window=window).fit_transform(X)[window - 1:], np.asarray(y)[window - 1:]
+
+
+@pytest.mark.parametrize("window_norm", [None, "last", "mean"])
+@pytest.mark.parametrize("shape", ["tall", "wide", "low rank"])
+def test_ridge_on_lags_is_the_old_standard_scaler_and_ridgecv(monkeypatch, window_norm, shape):
+    Xw, y = _covariate_windows()                               # (309, 12, 13) views
+    if shape == "wide":
+        Xw, y = Xw[:60], y[:60]                                # 60 windows, 169 lags
+    if shape == "low rank":                                    # 169 lags of rank ~46
+        monkeypatch.setattr(_ridge, "RANGE_MIN_RANK", 100)
+    if shape != "tall":
+        monkeypatch.setattr(_ridge, "BLOCK_ELEMENTS", 7 * 169)  # several chunks
+    reg = RidgeLagsRegressor(window_norm=window_norm).fit(Xw[:-40], y[:-40])
+    expected = {"tall": "covariance", "wide": "gram", "low rank": "range"}[shape]
+    assert reg.solver_ == expected
+    y_old, alpha_old = _old_ridge_on_lags(Xw[:-40], y[:-40], window_norm, Xw[-40:])
+    np.testing.assert_array_equal(reg.alpha_, alpha_old)
+    np.testing.assert_allclose(reg.predict(Xw[-40:]), y_old, rtol=0,
+                               atol=RTOL * np.abs(y_old).max())
+
+
+def test_lag_features_of_a_view_are_the_flattened_windows():
+    Xw, _ = _covariate_windows(n=40)
+    assert not Xw.flags.c_contiguous                           # a Windower view
+    loc = Xw[:, -1, :]
+    dense = np.hstack([(Xw - loc[:, None, :]).reshape(len(Xw), -1), loc])
+    design = _LagDesign(Xw, "last")
+    np.testing.assert_allclose(design.rows(slice(3, 20)), dense[3:20], rtol=1e-15)
+    blocks = list(design.columns(5 * Xw.shape[2]))
+    assert len(blocks) == 4                                    # 3 blocks of steps + locations
+    for cols, block in blocks:
+        np.testing.assert_allclose(block, dense[:, cols], rtol=1e-15)
+
+
+def test_shared_alpha_is_one_alpha_for_every_output():
+    Xw, y = _covariate_windows()
+    per_output = RidgeLagsRegressor().fit(Xw, y)
+    shared = RidgeLagsRegressor(alpha_per_output=False).fit(Xw, y)
+    assert len(set(shared.alpha_)) == 1
+    assert per_output.alpha_.shape == shared.alpha_.shape == (6,)
