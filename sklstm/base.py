@@ -24,7 +24,9 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._distributed import ACCELERATOR_TEXT, data_parallel_net, is_accelerator
-from ._intervals import IntervalMixin, conformal_margin, is_levels, level_index, training_levels
+from ._forward import ChunkedForwardMixin, concatenate_rows
+from ._intervals import is_levels, training_levels
+from ._model_intervals import ModelIntervalsMixin
 from ._pickling import TorchStateMixin
 from ._training import SequenceRows, TailSplit, TensorBatches, silent
 from ._validation import (
@@ -50,10 +52,25 @@ from ._window_norm import (
     to_window_units,
     window_stats,
 )
-from .nn.losses import MaskedLoss
+from .nn.losses import LOSSES, MaskedLoss, PositiveOutput
 from .nn.quantile import PinballLoss, QuantileHead
+from .nn.skip import LinearSkip
 
 __all__ = ["SequenceRegressor"]
+
+
+class Registered(Options):
+    """Rule: a name in a registry, read when checked (so later entries count too)."""
+
+    def __init__(self, registry, where):
+        super().__init__(())
+        self.registry, self.where = registry, where
+
+    def is_valid(self, value):
+        return isinstance(value, str) and value in self.registry
+
+    def describe(self):
+        return f"one of {', '.join(map(repr, self.registry))} (the names in {self.where})"
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -62,9 +79,6 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
 }
 
-
-#: Rows per forward pass at predict time (see ``SequenceRegressor._forward``).
-PREDICT_CHUNK = 256
 
 
 def _is_optimizer_class(value):
@@ -85,25 +99,8 @@ def _is_random_state(value):
     return isinstance(value, np.random.RandomState)
 
 
-def _concatenate(parts):
-    """Per-chunk arrays (or tuples of arrays) joined along the rows; ``None`` stays ``None``."""
-    if parts[0] is None:
-        return None
-    if isinstance(parts[0], tuple):
-        return tuple(np.concatenate(column) for column in zip(*parts))
-    return np.concatenate(parts)
-
-
-def _take_rows(value, rows):
-    """Rows ``rows`` of an array or of each array of a tuple; ``None`` stays ``None``."""
-    if value is None:
-        return None
-    if isinstance(value, tuple):
-        return tuple(v[rows] for v in value)
-    return value[rows]
-
-
-class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEstimator):
+class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixin, RegressorMixin,
+                        BaseEstimator):
     r"""Base class of the sklstm sequence regressors.
 
     Holds plain hyperparameters; ``fit`` validates the data, standardises the
@@ -219,6 +216,27 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
         target is left out of the loss, output by output. ``predict`` then
         never returns NaN: a window whose target channel (``target_channel``)
         has no observed value at all is an error naming the rows.
+    loss : {"squared_error", "absolute_error", "huber", "poisson"}, default="squared_error"
+        The training loss of the point forecast, on targets in model units
+        (a name in :data:`sklstm.nn.losses.LOSSES`, whose docstring gives
+        each formula). ``"absolute_error"`` trains for the median, which
+        MAE-type scores (MAE, MASE, WAPE) reward; ``"huber"`` is squared
+        within one target standard deviation and absolute beyond.
+        ``"poisson"`` (counts, sales) needs non-negative targets: the model
+        outputs a positive mean (a log link), targets are divided by their
+        training standard deviation without centring, and ``window_norm``
+        must leave targets non-negative (``"auto"`` then resolves to
+        ``None``). Composes with ``sample_weight``, ``missing="mask"``,
+        early stopping and ``conformal``. With ``quantiles`` every level
+        trains on the pinball loss (the 0.5 level on the absolute error), so
+        ``loss`` must be ``"squared_error"`` or ``"absolute_error"`` there.
+    skip : bool, default=False
+        Add a linear function of the whole window (model units) to the
+        network's output, trained with it from zero
+        (:class:`~sklstm.nn.skip.LinearSkip`, LSTNet's highway): ridge on
+        the lags inside the model, so the network learns what a linear
+        model misses. Applies to windows ``(n_timesteps, n_features)``;
+        frame inputs (ConvLSTM) and the Tree-LSTM's node layout ignore it.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks. They are copied in ``fit``, so the objects you
         pass are never modified.
@@ -245,8 +263,8 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
     history_ : skorch.history.History
         Per-epoch (and per-batch) training records, ``net_.history``.
     loss_curve_ : list of float
-        Training loss at each epoch: MSE on standardised targets, or the
-        pinball loss with ``quantiles``.
+        Training loss at each epoch: ``loss`` on targets in model units, or
+        the pinball loss with ``quantiles``.
     n_iter_ : int
         Epochs run so far.
     n_features_in_ : int
@@ -335,6 +353,34 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
     slice on its own. A variant needs nothing else for quantiles or
     conformal intervals.
 
+    **Adding a loss.** A loss is one
+    :class:`~sklstm.nn.losses.PointLoss` passed to
+    :func:`~sklstm.nn.losses.register_loss` in :mod:`sklstm.nn.losses`:
+    its name (the value of ``loss=``), its elementwise loss on model-unit
+    tensors, the torch criterion taking its plain mean, and two flags
+    (``positive_output``: a log link and uncentred targets;
+    ``nonnegative_target``: ``fit`` refuses negative targets). Weights,
+    masks, early stopping, conformal calibration and every variant then
+    work with it; test it against an independent computation
+    (``tests/test_losses.py``).
+
+    **Adding a scaler.** Per-window normalisation lives in
+    :mod:`sklstm._window_norm`: a mode is a branch of
+    :func:`~sklstm._window_norm.window_stats`, which returns each window's
+    location and scale per channel, and its name goes in ``MODES``;
+    inputs, targets (:func:`~sklstm._window_norm.to_window_units`), the
+    ONNX graph's twin (``sklstm.export._window_stats``) and conformal
+    scores follow from those two arrays.
+
+    **Where the rest lives.** Output heads wrap the variant's module, each
+    a small ``nn.Module`` with ``body`` and ``with_body`` (so the quantized
+    and exportable twins keep them): :class:`~sklstm.nn.quantile.QuantileHead`,
+    :class:`~sklstm.nn.losses.PositiveOutput`,
+    :class:`~sklstm.nn.skip.LinearSkip`. Predict-time forward passes are
+    :mod:`sklstm._forward`; intervals and calibration
+    :mod:`sklstm._model_intervals`; pickling :mod:`sklstm._pickling`;
+    training batches :mod:`sklstm._training`.
+
     ``fit`` runs: check parameters and data (``_validate_fit``), the
     variant's ``_prepare_fit`` (on the training rows only, when
     ``conformal=True`` holds a calibration tail out), one pass of
@@ -386,6 +432,8 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
         "conformal": Options([False, True, "scaled", "absolute"]),
         "calibration_fraction": Interval(float, 0.0, 1.0, closed="neither"),
         "missing": Options(["raise", "mask"]),
+        "loss": Registered(LOSSES, "sklstm.nn.losses.LOSSES"),
+        "skip": Options([True, False]),
         "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
         "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
                           extra_text="'cuda:N'"),
@@ -418,6 +466,8 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
         conformal=False,
         calibration_fraction=0.2,
         missing="raise",
+        loss="squared_error",
+        skip=False,
         callbacks=None,
         device="cpu",
         random_state=None,
@@ -443,6 +493,8 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
         self.conformal = conformal
         self.calibration_fraction = calibration_fraction
         self.missing = missing
+        self.loss = loss
+        self.skip = skip
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
@@ -600,52 +652,10 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
             self.net_.partial_fit(rows, None, epochs=1)
         return self._finish_fit(calibration)
 
-    # ---------------------------------------------------- point and intervals
-    # IntervalMixin turns these into predict, predict_interval and
-    # predict_quantiles; all work on flat targets (n_samples, n_outputs).
 
-    def _point(self, X):
-        outputs, stats, _ = self._model_outputs(X)
-        return self._decode_target(self._median(outputs), stats)
 
-    def _point_and_bounds(self, X, coverage):
-        outputs, stats, spread = self._model_outputs(X)
-        lower, upper = self._model_bounds(outputs, coverage, spread)
-        return (self._decode_target(self._median(outputs), stats),
-                self._decode_target(lower, stats), self._decode_target(upper, stats))
 
-    def _quantile_values(self, X, levels):
-        outputs, stats, spread = self._model_outputs(X)
-        if not self.conformal:
-            self._check_has_intervals()
-            missing = [q for q in levels if level_index(self.quantiles_, q) is None]
-            if missing:
-                raise ValueError(
-                    f"{type(self).__name__} was trained for quantiles {self.quantiles_}; "
-                    f"it cannot give {tuple(missing)}. Fit it with those levels in "
-                    "quantiles=..., or with conformal=True for calibrated levels.")
-            columns = [outputs[..., level_index(self.quantiles_, q)] for q in levels]
-        else:
-            columns = []
-            for q in levels:
-                if abs(q - 0.5) <= 1e-9:
-                    columns.append(self._median(outputs))
-                    continue
-                lower, upper = self._model_bounds(outputs, abs(1.0 - 2.0 * q), spread)
-                columns.append(lower if q < 0.5 else upper)
-        return np.stack([self._decode_target(c, stats) for c in columns], axis=-1)
 
-    def _default_levels(self):
-        if self.quantiles_ is None:
-            return super()._default_levels()
-        return self.quantiles_
-
-    def _model_outputs(self, X):
-        """The module's outputs for ``X`` in model units, the target's window
-        statistics, and the per-row scale of the conformity scores."""
-        X = self._check_predict_X(X)
-        outputs, stats, spread = self._outputs_in_chunks(X)
-        return outputs, stats, self._score_scale(spread, len(X))
 
     def _check_predict_X(self, X):
         """Validate a fitted model's input; with ``missing="mask"``, check each window
@@ -668,176 +678,18 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
                     "those rows.")
         return X
 
-    def _score_scale(self, spread, n):
-        """Per-row scale of the conformity scores, ``(n, 1)`` or ``(n, n_model_outputs)``.
 
-        With ``conformal="scaled"`` (or ``True``): ``spread``, the window
-        spread of the target (``_window_spread``, from
-        :meth:`_outputs_in_chunks`), floored at ``_scale_floor``; else ones.
-        With ``window_norm="standard"`` the model units already divide each
-        target by its window's standard deviation, so the scores are scaled
-        as they are.
-        """
-        if spread is None:
-            return np.ones((n, 1))
-        floor = getattr(self, "_scale_floor", None)
-        return spread if floor is None else np.maximum(spread, floor)
 
-    def _scales_scores(self):
-        """Whether conformity scores are divided by ``_window_spread`` (``"scaled"``)."""
-        return self.conformal in (True, "scaled") and self.window_norm_ != "standard"
 
-    def _window_spread(self, X):
-        """Hook: the target's spread over each window, ``(n, 1)``; ``None`` for "absolute".
 
-        The population standard deviation of channel ``target_channel`` of
-        ``X`` (a chunk of validated rows, not yet normalised, float32);
-        ``None`` for frames or without a target channel.
-        """
-        channel = self.target_channel
-        if channel is None or X.ndim != 3 or channel >= X.shape[2]:
-            return None
-        window = X[:, :, channel].astype(np.float64)
-        std = np.nanstd if self.missing == "mask" else np.std
-        return std(window, axis=1)[:, np.newaxis]
 
-    def _median(self, outputs):
-        """Model-unit point forecast ``(n, n_model_outputs)`` from the module's outputs."""
-        if self.quantiles_ is None:
-            return outputs
-        return outputs[..., self.quantiles_.index(0.5)]
 
-    def _model_bounds(self, outputs, coverage, spread):
-        """Lower and upper bounds in model units, each ``(n, n_model_outputs)``."""
-        low, high, margin = self._interval_plan(coverage)
-        lower = outputs if low is None else outputs[..., low]
-        upper = outputs if high is None else outputs[..., high]
-        margin = margin * spread           # spread is 1 unless scores are scaled
-        # a negative (CQR) margin shrinks the interval; never past its midpoint
-        margin = np.maximum(margin, -(upper - lower) / 2)
-        return lower - margin, upper + margin
 
-    def _interval_plan(self, coverage):
-        """How the bounds for ``coverage`` follow from the module's outputs.
 
-        Returns ``(low, high, margin)``: the bounds are the quantile outputs
-        at positions ``low`` and ``high`` (``None``: the point output, for a
-        model without quantiles) widened by ``margin``, one value per model
-        output in model units (times each row's ``_score_scale``, which is 1
-        unless the scores are scaled). With ``conformal`` the margin is the conformal
-        quantile of the calibration scores (absolute residuals, or CQR scores
-        for the quantile pair); without it, zero. :func:`sklstm.export.to_onnx`
-        builds its interval output from the same plan.
-        """
-        self._check_has_intervals()
-        name = type(self).__name__
-        cal, y = getattr(self, "_calibration_outputs", None), \
-            getattr(self, "_calibration_targets", None)
-        if self.quantiles_ is None:              # absolute residuals, maybe scaled
-            scores = np.abs(y - cal) / self._calibration_scale
-            return None, None, conformal_margin(scores, coverage, name)
-        low, high = self._quantile_pair(coverage)
-        if not self.conformal:
-            return low, high, np.zeros(cal.shape[1] if cal is not None else 1)
-        scores = np.maximum(cal[..., low] - y, y - cal[..., high])          # CQR
-        return low, high, conformal_margin(scores / self._calibration_scale, coverage, name)
 
-    def _quantile_pair(self, coverage):
-        """Positions of the trained levels ``(1 -+ coverage) / 2``."""
-        wanted = ((1.0 - coverage) / 2, (1.0 + coverage) / 2)
-        found = [level_index(self.quantiles_, q) for q in wanted]
-        if None in found:
-            raise ValueError(
-                f"{type(self).__name__} was trained for quantiles {self.quantiles_}; a "
-                f"central interval with coverage={coverage:g} needs the levels "
-                f"{wanted[0]:g} and {wanted[1]:g}. Fit it with those levels in "
-                "quantiles=..., or with quantiles=None and conformal=True for "
-                "intervals of any coverage.")
-        return found
 
-    def _check_has_intervals(self):
-        check_is_fitted(self)
-        if self.quantiles_ is None and not self.conformal:
-            raise ValueError(
-                f"{type(self).__name__} gives no intervals or quantiles: it was fitted "
-                "with quantiles=None and conformal=False. Set conformal=True "
-                "(split-conformal intervals around the point forecast, for any model) "
-                "or quantiles=(0.05, 0.5, 0.95) (a quantile head), and fit again.")
 
-    def _predict_inputs(self, X):
-        """Check a fitted model's input; return all of it in model units, with target stats.
 
-        Materialises every row's model inputs, O(n x n_timesteps): for outputs
-        of that size anyway (attention weights); ``predict`` goes chunk by
-        chunk (:meth:`_outputs_in_chunks`).
-        """
-        X = self._check_predict_X(X)
-        return self._model_inputs(gather(X, slice(None)))
-
-    def _forward(self, X, method="forward"):
-        """Run the trained module's ``method`` on model-unit ``X`` in eval mode.
-
-        Returns the module's output (standardised targets for ``forward``) as
-        a float64 array with one row per sample. ``predict`` does not use it:
-        it makes the model inputs chunk by chunk (:meth:`_outputs_in_chunks`),
-        with the same per-chunk forward pass (:meth:`_run_chunk`).
-        """
-        run = getattr(self._inference_module().eval(), method)
-        X = self._to_tensor(X)
-        with torch.no_grad():
-            outputs = [self._run_chunk(run, X[start:start + PREDICT_CHUNK])
-                       for start in range(0, len(X), PREDICT_CHUNK)]
-        return np.concatenate(outputs)
-
-    def _run_chunk(self, run, chunk):
-        """``run`` on at most ``PREDICT_CHUNK`` rows, as a float64 array.
-
-        The rows go through in forward passes of :meth:`_pass_rows` rows, and
-        every pass has that one shape: a shorter last pass is zero-padded and
-        trimmed afterwards. Float32 kernels sum in an order that depends on
-        the batch shape, so without this a sample's prediction would change
-        (in the last bits) with the number of samples predicted alongside it.
-        """
-        size = self._pass_rows(chunk)
-        outputs = []
-        for start in range(0, len(chunk), size):
-            part = chunk[start:start + size]
-            n = len(part)
-            pad = part.new_zeros((size - n,) + part.shape[1:])
-            outputs.append(run(torch.cat([part, pad]))[:n])              # (n, ...)
-        return torch.cat(outputs).cpu().numpy().astype(np.float64)
-
-    def _pass_rows(self, chunk):
-        """Hook: rows per forward pass of :meth:`_run_chunk` (``PREDICT_CHUNK``)."""
-        return PREDICT_CHUNK
-
-    def _outputs_in_chunks(self, X, method="forward"):
-        """The module's outputs for validated ``X``, made ``PREDICT_CHUNK`` rows at a time.
-
-        Each chunk of rows is gathered from ``X`` (a strided view is read, not
-        copied whole), put in model units by :meth:`_model_inputs` and run by
-        :meth:`_run_chunk`, so memory is O(one chunk) beyond the outputs.
-
-        Returns
-        -------
-        outputs : ndarray of shape (n_samples, n_model_outputs[, n_levels]), float64
-        stats : tuple of ndarrays, or None
-            The target's window statistics (see :meth:`_target_stats`).
-        spread : ndarray of shape (n_samples, 1) or (n_samples, n_model_outputs), or None
-            ``_window_spread`` of each window, when conformity scores are
-            scaled (``None`` otherwise, or when the variant has none).
-        """
-        run = getattr(self._inference_module().eval(), method)
-        scaled = self._scales_scores()
-        outputs, stats, spread = [], [], []
-        with torch.no_grad():
-            for rows in row_chunks(len(X), PREDICT_CHUNK):
-                chunk = gather(X, rows)
-                model_X, chunk_stats = self._model_inputs(chunk)
-                outputs.append(self._run_chunk(run, self._to_tensor(model_X)))
-                stats.append(chunk_stats)
-                spread.append(self._window_spread(chunk) if scaled else None)
-        return np.concatenate(outputs), _concatenate(stats), _concatenate(spread)
 
     # ------------------------------------------------------------- internals
 
@@ -878,7 +730,7 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
             stats.append(chunk_stats)
         if fit:
             self._x_loc, self._x_scale = moments.result()
-        return _concatenate(stats)
+        return concatenate_rows(stats)
 
     def _training_rows(self, X, y):
         """What skorch trains on: ``X`` as it is, batches made by ``_model_inputs``."""
@@ -926,43 +778,12 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
         """Run the ``_after_fit`` hook, calibrate, then expose the training history."""
         self._after_fit()
         if calibration is not None:
-            X, y, weight = calibration
-            outputs, stats, spread = self._outputs_in_chunks(X)
-            if weight is not None:              # rows of weight 0 do not calibrate
-                keep = weight > 0
-                y, outputs = y[keep], outputs[keep]
-                stats, spread = _take_rows(stats, keep), _take_rows(spread, keep)
-            self._scale_floor = None
-            spread = self._score_scale(spread, len(y))
-            # a window whose target channel is flat must not get a zero width
-            median = float(np.median(spread))
-            self._scale_floor = 1e-3 * median if median > 0 else 1.0
-            self._calibration_scale = np.maximum(spread, self._scale_floor)
-            self._calibration_targets = self._encode_target(y, stats)
-            self._calibration_outputs = outputs
-            self.n_calibration_samples_ = len(y)
+            self._calibrate(*calibration)
         self.history_ = self.net_.history
         self.loss_curve_ = list(self.history_[:, "train_loss"])
         self.n_iter_ = len(self.history_)
         return self
 
-    def _split_calibration(self, X, y, weight):
-        """With ``conformal``: leading rows train, the last ``calibration_fraction`` calibrate."""
-        if not self.conformal:
-            return X, y, weight, None
-        n = len(X)
-        n_calibration = int(np.floor(self.calibration_fraction * n))
-        if n_calibration < 1 or n_calibration >= n:
-            raise ValueError(
-                f"{type(self).__name__}: conformal=True holds out the last "
-                f"calibration_fraction={self.calibration_fraction} of the {n} rows, which "
-                f"leaves {n_calibration} calibration row(s) and {n - n_calibration} "
-                "training row(s); both need at least one. Pass more rows or change "
-                "calibration_fraction.")
-        cut = n - n_calibration
-        head = None if weight is None else weight[:cut]
-        tail = None if weight is None else weight[cut:]
-        return X[:cut], y[:cut], head, (X[cut:], y[cut:], tail)
 
     def _validate_fit(self, X, y, sample_weight=None):
         """Check parameters and data; record the target's shape; draw the seed."""
@@ -973,10 +794,34 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
                                y_required=True, allow_nan=self.missing == "mask",
                                dtype=None)
         y = check_target(y)
+        self._check_loss(y)
         weight = self._check_weight(sample_weight, X)
         self.quantiles_ = None if self.quantiles is None else training_levels(self.quantiles)
         self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         return X, y, weight
+
+    def _check_loss(self, y):
+        """Check that ``loss`` fits the targets, ``quantiles`` and ``window_norm``."""
+        name, loss = type(self).__name__, LOSSES[self.loss]
+        if self.quantiles is not None and self.loss not in ("squared_error", "absolute_error"):
+            raise ValueError(
+                f"{name}: loss={self.loss!r} with quantiles={self.quantiles!r}: a quantile "
+                "head trains every level on the pinball loss, so there is no point loss to "
+                "choose. Use quantiles=None to train for this loss, or keep "
+                "loss='squared_error' with quantiles.")
+        if loss.nonnegative_target:
+            with np.errstate(invalid="ignore"):
+                low = np.nanmin(y) if np.isfinite(y).any() else 0.0
+            if low < 0:
+                raise ValueError(
+                    f"{name}: loss={self.loss!r} needs non-negative targets (counts, "
+                    f"sales), but y has values down to {low:g}. Use loss='squared_error' "
+                    "or 'absolute_error' for signed targets, or shift y to be >= 0.")
+            if self.window_norm not in ("auto", None):
+                raise ValueError(
+                    f"{name}: loss={self.loss!r} with window_norm={self.window_norm!r}: "
+                    "a window-normalised target can be negative, which the Poisson loss "
+                    "cannot fit. Use window_norm=None (or 'auto', which then means None).")
 
     def _check_weight(self, sample_weight, X):
         """Validated row weights, or ``None`` when they are all equal (the plain mean)."""
@@ -1003,6 +848,8 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
         if self.window_norm != "auto":
             self._check_target_channel(X.shape[2])
             return self.window_norm
+        if LOSSES[self.loss].positive_output:     # window units could be negative
+            return None
         channel = self.target_channel
         if channel is None or channel >= X.shape[2]:
             return None
@@ -1081,12 +928,15 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
         if stats is not None:
             y = to_window_units(y, *stats)
         if fit:
-            self._y_scaler = StandardScaler().fit(y, sample_weight=sample_weight)
+            centred = not LOSSES[self.loss].positive_output   # a positive target stays positive
+            self._y_scaler = StandardScaler(with_mean=centred).fit(y, sample_weight=sample_weight)
         return self._y_scaler.transform(y)
 
     def _decode_target(self, y, stats):
         """Inverse of :meth:`_encode_target` (an infinite interval bound stays infinite)."""
-        y = y * self._y_scaler.scale_ + self._y_scaler.mean_
+        y = y * self._y_scaler.scale_
+        if self._y_scaler.with_mean:
+            y = y + self._y_scaler.mean_
         return y if stats is None else from_window_units(y, *stats)
 
     def _check_target_channel(self, n_channels):
@@ -1130,10 +980,12 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
         """The skorch net around the variant's module (under a quantile head if asked)."""
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         if self.quantiles_ is None:
-            module = self._build_module(tuple(input_shape), n_outputs)
+            module = self._network(tuple(input_shape), n_outputs)
+            if LOSSES[self.loss].positive_output:
+                module = PositiveOutput(module)
         else:
             levels = self.quantiles_
-            module = QuantileHead(self._build_module(tuple(input_shape), n_outputs * len(levels)),
+            module = QuantileHead(self._network(tuple(input_shape), n_outputs * len(levels)),
                                   len(levels), levels.index(0.5))
         criterion = self._criterion()
         # with an accelerator: a net that trains data-parallel (sklstm._distributed)
@@ -1157,13 +1009,21 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
             **self._unused_default_callbacks(),
         )
 
+    def _network(self, input_shape, n_outputs):
+        """The variant's module, beside a linear skip of the window when ``skip`` is on."""
+        module = self._build_module(input_shape, n_outputs)
+        if self.skip and len(input_shape) == 2:
+            module = LinearSkip(module, *input_shape, n_outputs)
+        return module
+
     def _criterion(self):
-        """skorch's criterion settings: MSE or pinball, masked and weighted if needed."""
+        """skorch's criterion settings: ``loss`` or pinball, masked and weighted if needed."""
         levels = self.quantiles_
         if getattr(self, "_masked_loss", False):
-            return {"criterion": MaskedLoss, "criterion__quantiles": levels}
+            return {"criterion": MaskedLoss, "criterion__quantiles": levels,
+                    "criterion__loss": self.loss}
         if levels is None:
-            return {"criterion": torch.nn.MSELoss}
+            return {"criterion": LOSSES[self.loss].criterion}
         return {"criterion": PinballLoss, "criterion__quantiles": levels}
 
     def _unused_default_callbacks(self):
@@ -1190,10 +1050,6 @@ class SequenceRegressor(TorchStateMixin, IntervalMixin, RegressorMixin, BaseEsti
             callbacks.append(("progress", ProgressBar()))
         return callbacks + list(copy.deepcopy(self.callbacks or []))
 
-    def _to_tensor(self, array):
-        array = np.ascontiguousarray(array, dtype=np.float32)
-        tensor = torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
-        return tensor.to(self._torch_device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -14,9 +14,10 @@ Node order is the contract between the two: column ``j`` of the sales matrix
 import numpy as np
 import torch
 
+from ._forward import PREDICT_CHUNK
 from ._validation import Options, chunk_rows, gather, row_chunks
 from ._window_norm import choose_window_norm
-from .base import PREDICT_CHUNK, SequenceRegressor
+from .base import SequenceRegressor
 from .hierarchy import Hierarchy, _as_hierarchy, _is_hierarchy_like
 from .nn.quantile import QuantileHead
 from .nn.tree import TreeLSTMNet, import_dgl
@@ -296,7 +297,7 @@ class TreeLSTMRegressor(SequenceRegressor):
             n_levels = module.horizon // self.horizon_
         else:
             median, n_levels = 0, 1
-        if not module.skip_steps or X.ndim != 3:
+        if not getattr(module, "skip_steps", None) or X.ndim != 3:   # poisson: a log link
             return
         nodes = self._skip_nodes()
         n_model = self._n_model_outputs(target)

@@ -97,14 +97,17 @@ class QuantileHead(nn.Module):
 
 
 def head_body(module):
-    """The network under a :class:`QuantileHead`, or ``module`` itself."""
-    return module.body if isinstance(module, QuantileHead) else module
+    """The network under its output heads (a :class:`QuantileHead`, a positive output), or
+    ``module`` itself. A head is a module with ``body`` and ``with_body``."""
+    while hasattr(module, "with_body"):
+        module = module.body
+    return module
 
 
 def map_body(module, function):
-    """Apply ``function`` to the network under any :class:`QuantileHead`; keep the head."""
-    if isinstance(module, QuantileHead):
-        return module.with_body(function(module.body))
+    """Apply ``function`` to the network under any output heads; keep the heads."""
+    if hasattr(module, "with_body"):
+        return module.with_body(map_body(module.body, function))
     return function(module)
 
 
