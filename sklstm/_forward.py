@@ -11,6 +11,7 @@ so that a row's prediction does not depend on the rows predicted with it.
 import numpy as np
 import torch
 
+from ._threads import torch_threads
 from ._validation import gather, row_chunks
 
 __all__ = ["PREDICT_CHUNK", "ChunkedForwardMixin", "concatenate_rows", "take_rows"]
@@ -41,8 +42,8 @@ class ChunkedForwardMixin:
     """The trained module run over many rows, one fixed-shape chunk at a time.
 
     The host provides ``_inference_module()``, ``_check_predict_X(X)``,
-    ``_model_inputs(X)``, ``_scales_scores()``, ``_window_spread(X)`` and
-    ``_torch_device``.
+    ``_model_inputs(X)``, ``_scales_scores()``, ``_window_spread(X)``,
+    ``_n_threads()`` and ``_torch_device``.
     """
 
     def _predict_inputs(self, X):
@@ -111,7 +112,7 @@ class ChunkedForwardMixin:
         run = getattr(self._inference_module().eval(), method)
         scaled = self._scales_scores()
         outputs, stats, spread = [], [], []
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self._n_threads()):
             for rows in row_chunks(len(X), PREDICT_CHUNK):
                 chunk = gather(X, rows)
                 model_X, chunk_stats = self._model_inputs(chunk)

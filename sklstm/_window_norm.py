@@ -37,7 +37,7 @@ __all__ = ["MODES", "window_stats", "normalize_windows", "to_window_units",
            "from_window_units", "channel_stats", "ChannelMoments", "standardize_channels",
            "choose_window_norm", "last_observed"]
 
-MODES = ("standard", "mean", "last")
+MODES = ("standard", "mean", "last", "relative", "level")
 
 
 def window_stats(X, mode):
@@ -47,10 +47,14 @@ def window_stats(X, mode):
     ----------
     X : ndarray of shape (n_samples, n_timesteps, n_channels, *spatial)
         Windows; trailing spatial axes (ConvLSTM frames) are pooled with time.
-    mode : {"standard", "mean", "last"}
+    mode : {"standard", "mean", "last", "relative", "level"}
         ``"standard"``: window mean and standard deviation; ``"mean"``: window
         mean, scale 1; ``"last"``: the window's last value (the last frame's
-        mean over space), scale 1.
+        mean over space), scale 1; ``"relative"``: the last value, scaled by
+        the window's mean absolute value (a change relative to the window's
+        level, so series at any level share one scale); ``"level"``: no
+        shift, scaled by the mean absolute value (DeepAR's scaling; a
+        non-negative series stays non-negative).
 
     Returns
     -------
@@ -73,12 +77,16 @@ def window_stats(X, mode):
     missing = np.isnan(X).any()
     mean, std = (np.nanmean, np.nanstd) if missing else (np.mean, np.std)
     with _quiet_empty():
-        if mode == "last":
+        if mode in ("last", "relative"):
             last = last_observed(X) if missing else X[:, -1]
             loc = mean(last, axis=tuple(a - 1 for a in spatial))
         else:
             loc = mean(X, axis=(1,) + spatial)
         scale = std(X, axis=(1,) + spatial) if mode == "standard" else None
+        if mode in ("relative", "level"):
+            scale = mean(np.abs(X), axis=(1,) + spatial)
+            if mode == "level":
+                loc = np.zeros_like(loc)
     if mode == "standard":
         # A constant window (float32 rounding leaves noise, not spread) has no
         # scale of its own; its level stands in, so that its target, in
@@ -87,6 +95,9 @@ def window_stats(X, mode):
         # series at level 1,000 a thousandfold outlier of the loss.)
         flat = scale <= 1e-6 * np.maximum(np.abs(loc), 1.0)
         scale[flat] = np.where(np.abs(loc[flat]) > 0, np.abs(loc[flat]), 1.0)
+    elif mode in ("relative", "level"):
+        # a window of zeros (an intermittent series' quiet weeks) keeps data units
+        scale[~(scale > 1e-12)] = 1.0
     else:
         scale = np.ones_like(loc)
     return loc, scale

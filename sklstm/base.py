@@ -28,6 +28,7 @@ from ._forward import ChunkedForwardMixin, concatenate_rows
 from ._intervals import is_levels, training_levels
 from ._model_intervals import ModelIntervalsMixin
 from ._pickling import TorchStateMixin
+from ._threads import SMALL_MODEL, torch_threads
 from ._training import SequenceRows, TailSplit, TensorBatches, silent
 from ._validation import (
     Interval,
@@ -91,6 +92,10 @@ def _is_cuda_name(value):
 
 def _is_callback_list(value):
     return isinstance(value, (list, tuple))
+
+
+def _is_positive_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
 
 
 def _is_random_state(value):
@@ -237,6 +242,16 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         the lags inside the model, so the network learns what a linear
         model misses. Applies to windows ``(n_timesteps, n_features)``;
         frame inputs (ConvLSTM) and the Tree-LSTM's node layout ignore it.
+    n_threads : "auto", int or None, default="auto"
+        torch's intra-op threads inside ``fit`` and ``predict``, restored
+        afterwards (the global setting is never changed). ``"auto"``: one
+        thread for small models (``hidden_size * batch_size <= 16384``, the
+        defaults included), whose matrix products are too small to share,
+        and torch's setting for larger ones; an int: that many; ``None``:
+        torch's global setting (``torch.set_num_threads``). One thread keeps
+        small fits fast when other processes share the cores (under
+        ``GridSearchCV(n_jobs=...)`` or Dask workers, each process then uses
+        one core); see "Threads" in the README.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks. They are copied in ``fit``, so the objects you
         pass are never modified.
@@ -434,6 +449,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         "missing": Options(["raise", "mask"]),
         "loss": Registered(LOSSES, "sklstm.nn.losses.LOSSES"),
         "skip": Options([True, False]),
+        "n_threads": Options(["auto", None], extra=_is_positive_int,
+                             extra_text="a positive int"),
         "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
         "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
                           extra_text="'cuda:N'"),
@@ -468,6 +485,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         missing="raise",
         loss="squared_error",
         skip=False,
+        n_threads="auto",
         callbacks=None,
         device="cpu",
         random_state=None,
@@ -495,6 +513,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         self.missing = missing
         self.loss = loss
         self.skip = skip
+        self.n_threads = n_threads
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
@@ -611,11 +630,11 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
             The fitted estimator.
         """
         X, y, calibration = self._start_fit(X, y, sample_weight)
-        with self._seeded(0):
+        with self._seeded(0), torch_threads(self._n_threads()):
             rows = self._training_rows(X, y)
             self.net_ = self._make_net(rows.input_shape, self._n_model_outputs(y))
             self.net_.fit(rows, None)
-        return self._finish_fit(calibration)
+            return self._finish_fit(calibration)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one more epoch on ``(X, y)``, starting a model if needed.
@@ -648,9 +667,9 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         else:
             X, y, calibration = self._continue_fit(X, y, sample_weight)
             rows = self._training_rows(X, y)
-        with self._seeded(len(self.net_.history)):
+        with self._seeded(len(self.net_.history)), torch_threads(self._n_threads()):
             self.net_.partial_fit(rows, None, epochs=1)
-        return self._finish_fit(calibration)
+            return self._finish_fit(calibration)
 
 
 
@@ -948,6 +967,14 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
                 "input channel the target is measured in (0 for the series column "
                 "of forecast_xy), or target_channel=None to normalise inputs only."
             )
+
+    def _n_threads(self):
+        """torch's intra-op threads for ``fit`` and ``predict``; ``None``: torch's setting."""
+        if self.n_threads != "auto":
+            return self.n_threads
+        size = getattr(self, "hidden_size", None)
+        small = not isinstance(size, numbers.Integral) or size * self.batch_size <= SMALL_MODEL
+        return 1 if small else None
 
     def _resolve_device(self):
         device = self.device

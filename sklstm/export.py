@@ -89,11 +89,15 @@ def _window_stats(x, mode):
     ``x`` is ``(N, T, C, *spatial)``; returns ``loc, scale`` of shape ``(N, C)``.
     """
     spatial = tuple(range(3, x.ndim))
-    if mode == "last":
+    if mode in ("last", "relative"):
         last = x[:, -1]                                           # (N, C, *spatial)
         loc = last.mean(dim=tuple(a - 1 for a in spatial)) if spatial else last
     else:
         loc = x.mean(dim=(1,) + spatial)                          # (N, C)
+    if mode in ("relative", "level"):
+        scale = x.abs().mean(dim=(1,) + spatial)                  # mean absolute value
+        scale = torch.where(scale > 1e-12, scale, torch.ones_like(scale))
+        return (torch.zeros_like(loc) if mode == "level" else loc), scale
     if mode != "standard":
         return loc, torch.ones_like(loc)
     centred = x - loc.reshape(_stat_shape(x))

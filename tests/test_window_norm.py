@@ -214,3 +214,28 @@ def test_window_norm_channels_target_leaves_covariates_alone():
                                rtol=1e-4, atol=1e-4)
     # "all" normalises the flag by its own window too
     assert not np.allclose(every._model_inputs(X)[0][:, :, 1], flag, atol=1e-3)
+
+
+@pytest.mark.parametrize("mode", ["relative", "level"])
+def test_level_scaled_modes_match_their_definition(windows, mode):
+    loc, scale = window_stats(windows, mode)
+    expected_loc = windows[:, -1, :] if mode == "relative" else np.zeros((6, 3))
+    np.testing.assert_allclose(loc, expected_loc)
+    np.testing.assert_allclose(scale, np.abs(windows).mean(axis=1))
+    # a series at ten times the level gets the same model units: one scale for every series
+    y = windows[:, -1, 1:2] * 1.1
+    units = to_window_units(y, loc[:, 1], scale[:, 1])
+    loc10, scale10 = window_stats(windows * 10, mode)
+    np.testing.assert_allclose(to_window_units(y * 10, loc10[:, 1], scale10[:, 1]), units)
+    np.testing.assert_allclose(normalize_windows(windows * 10, loc10, scale10),
+                               normalize_windows(windows, loc, scale), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["relative", "level"])
+def test_level_scaled_modes_keep_data_units_for_windows_of_zeros(mode):
+    X = np.zeros((4, 5, 1))
+    X[2:, -1, 0] = np.nan
+    X[3] = np.nan
+    loc, scale = window_stats(X, mode)
+    np.testing.assert_allclose(scale[:3], 1.0)
+    assert np.isnan(loc[3]).all() or mode == "level"
