@@ -467,7 +467,7 @@ class RidgeLagsRegressor(_WindowBaseline):
     chunk of rows (or time steps) at a time from ``X``, so a
     :class:`~sklstm.Windower` view is never flattened whole. 16,000 windows of
     96 steps by 97 channels (a day-ahead half-hourly problem with two
-    covariates' 48 leads, 9,409 features) fit in 16 CPU seconds, where the
+    covariates' 48 leads, 9,409 features) fit in about 15 CPU seconds, where the
     whole matrix and ``RidgeCV`` took 801; see ``benchmarks/ridge_scale.py``.
 
     Parameters
