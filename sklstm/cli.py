@@ -184,8 +184,9 @@ def build_parser():
              "point scores and the ranking stay those of the run without --coverage: "
              "each variant is fitted a second time, split-conformal (trained on the "
              "first 80%% of each training fold, calibrated on the last 20%%), and its "
-             "margins are placed around the first fit's forecast, which doubles the "
-             "variants' training time; the baselines use in-sample residual quantiles")
+             "margins are placed around the first fit's forecast (about 1.5 times the "
+             "CPU time of a run without --coverage); the baselines use in-sample "
+             "residual quantiles")
     cmp.add_argument(
         "--plot", metavar="OUT.png",
         help="save a plot of the last fold's 1-step-ahead forecasts (with "
