@@ -183,7 +183,7 @@ def run_pipeline(panel, system, seed, args):
         if args.sklstm_rows == "full":
             label += " [full windows only]"
     else:
-        label = {"naive": f"seasonal naive (m={panel.season})",
+        label = {"naive": "seasonal naive",
                  "ridge": "ridge on lags (RidgeLagsRegressor)"}[system]
     return as_grid(panel, frame, "yhat"), cpu, label, settings, extra
 
@@ -273,7 +273,7 @@ def run_ets(panel, seed, args):
     cv = cv.reset_index() if "unique_id" not in cv.columns else cv
     frame = cv.rename(columns={"unique_id": "series_id", "ds": "t"})
     return (as_grid(panel, frame, "AutoETS"), cpu,
-            f"statsforecast AutoETS (m={panel.season})", {}, {})
+            "statsforecast AutoETS", {}, {})
 
 
 # ----------------------------------------------------------------- runs and table
@@ -281,6 +281,7 @@ def run_ets(panel, seed, args):
 
 def run(args):
     systems = args.system or [detect()]
+    version = sklstm_version() if set(systems) & {"sklstm", "naive", "ridge"} else None
     for name in args.datasets:
         panel = load_panel(name)
         for system in systems:
@@ -296,15 +297,33 @@ def run(args):
                         grid, cpu, label, settings, extra = runner(panel, seed, args)
                 record = {"dataset": name, "system": system, "label": label, "seed": seed,
                           **scores(panel, grid), "fit_cpu_s": round(cpu, 2),
-                          "window": panel.window, "n_test": panel.n_test,
+                          "season": panel.season, "window": panel.window, "n_test": panel.n_test,
                           "n_series": panel.n_series, "settings": repr(settings),
                           **{k: repr(v) if isinstance(v, str) or v is None else v
                              for k, v in extra.items()},
-                          "env": sys.prefix, "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                          "sklstm": version, "env": sys.prefix,
+                          "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
                 print(json.dumps(record), flush=True)
                 if args.out:
                     with open(args.out, "a") as out:
                         out.write(json.dumps(record) + "\n")
+
+
+def sklstm_version():
+    """The commit of the sklstm that runs, ``+dirty`` if its files differ from it."""
+    import subprocess
+
+    import sklstm
+
+    root = Path(sklstm.__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "sklstm"], cwd=root,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"{sklstm.__version__} at {root}"
+    return head + ("+dirty" if dirty else "")
 
 
 def detect():
@@ -337,8 +356,10 @@ def table(path):
     for dataset in datasets:
         rows = [r for k, r in records.items() if k[0] == dataset]
         first = rows[0]
+        season = next((r["season"] for r in rows if "season" in r), "?")
         print(f"\n**{dataset}** ({first['n_series']} series, last {first['n_test']} "
-              f"steps held out, window {first['window']}; mean (min–max) over seeds)\n")
+              f"steps held out, season {season}, window {first['window']}; "
+              "mean (min–max) over seeds)\n")
         print("| system | seeds | MASE | WAPE | relMAE | fit CPU s |")
         print("|---|---|---|---|---|---|")
         labels = sorted({r["label"] for r in rows},
@@ -351,6 +372,19 @@ def table(path):
                   f"{cell([r['wape'] for r in group], 3)} | "
                   f"{cell([r['relmae'] for r in group], 3)} | "
                   f"{cell([r['fit_cpu_s'] for r in group], 1)} |")
+    labels = sorted({k[1] for k in records},
+                    key=lambda lab: (rank[next(r["system"] for r in records.values()
+                                               if r["label"] == lab)], lab))
+    print("\n**Summary**: mean MASE / relMAE over seeds (– where not run)\n")
+    print("| system | " + " | ".join(datasets) + " |")
+    print("|---|" + "---|" * len(datasets))
+    for label in labels:
+        cells = []
+        for dataset in datasets:
+            group = [r for k, r in records.items() if k[:2] == (dataset, label)]
+            cells.append(f"{np.mean([r['mase'] for r in group]):.3f} / "
+                         f"{np.mean([r['relmae'] for r in group]):.3f}" if group else "–")
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 def main():
