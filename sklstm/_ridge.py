@@ -51,7 +51,10 @@ scales it); its mean square is the score. The decomposition is chosen by shape:
     every hat matrix of the grid moves by at most about :math:`10^{-7}`:
     the fit is the exact ridge to that tolerance, not an approximation. A
     design that is not of low rank falls back to ``"covariance"`` or
-    ``"gram"``. Costs ``n_samples * n_features * rank``.
+    ``"gram"`` once the basis would pass a quarter of
+    ``min(n_samples, n_features)``. Costs ``n_samples * n_features * rank``;
+    on a full-rank design the attempt adds about a quarter to the exact
+    solver's time (5,000 x 2,000: 4.7 against 3.7 CPU s).
 
 The design is read only through a small interface (see :class:`DenseDesign`):
 chunks of rows and blocks of columns as float64 arrays, so a design that is
@@ -73,7 +76,7 @@ BLOCK_ELEMENTS = 2**21
 RANGE_MIN_RANK = 1024
 
 #: First number of basis vectors the range finder draws; it doubles while
-#: the probes find more of the design, up to half of ``min(n, p)``.
+#: the probes find more of the design, up to a quarter of ``min(n, p)``.
 RANGE_START = 256
 
 #: Random probes that certify the range finder's basis.
@@ -387,7 +390,7 @@ def _decompose_gram(Zs, ys):
 def _decompose_range(Zs, ys, alpha_min, random_state):
     """The decomposition from a certified basis of the design's column space, or None."""
     rng = np.random.default_rng(random_state)
-    limit = min(Zs.n, Zs.p) // 2
+    limit = min(Zs.n, Zs.p) // 4
     tol = RANGE_TOL * np.sqrt(alpha_min)
     bound = 10 * np.sqrt(2 / np.pi)                 # HMT lemma 4.1
     Q = np.empty((Zs.n, 0))
