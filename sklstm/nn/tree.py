@@ -338,14 +338,14 @@ class TreeLSTMNet(nn.Module):
        :math:`h^{\downarrow}_j` carries the context of the node's ancestors
        (and through their bottom-up states, of its siblings). The root
        starts from a zero state.
-    4. **Heads.** A linear head per output node maps
-       :math:`h^{\uparrow}_j` (or :math:`[h^{\uparrow}_j; h^{\downarrow}_j]`)
-       to its ``horizon`` values.
+    4. **Heads.** A linear head per group of output nodes (``head_groups``;
+       by default each node its own group) maps :math:`h^{\uparrow}_j` (or
+       :math:`[h^{\uparrow}_j; h^{\downarrow}_j]`) to its ``horizon`` values.
     5. **Skip** (``skip_steps`` :math:`L > 0`). Each output node of
        ``skip_nodes`` adds a linear function of its own last :math:`L`
        input values,
        :math:`\hat y_j = \text{head}_j(\cdot) + A_j x_{j, T-L+1:T}`, with
-       :math:`A_j` of shape ``(L, horizon)``, zero at the start (the
+       :math:`A_j` of shape ``(L, horizon)`` (one per head group), zero at the start (the
        "highway" of LSTNet, Lai et al. 2018). A linear map of the window can
        be the last value or the seasonal naive forecast, and it scales with
        the window, which a saturating recurrent state does not: the smooth,
@@ -384,6 +384,11 @@ class TreeLSTMNet(nn.Module):
     skip_nodes : array-like of int, optional
         The output nodes that get a skip (node ids, a subset of
         ``output_nodes``); default every output node.
+    head_groups : array-like of int, optional
+        Group of each output node, in output order, ``0 .. G - 1``: the
+        output nodes of a group share one head and one skip (for example the
+        nodes of one level, whose targets are in comparable units). Default:
+        every output node its own group.
     encoder_chunk : int, default=2**19
         The most window time steps (windows times steps) the encoder runs
         at once; beyond, it runs in chunks, checkpointed while training
@@ -409,7 +414,8 @@ class TreeLSTMNet(nn.Module):
 
     def __init__(self, hierarchy, hidden_size, horizon=1, *, output_nodes=None,
                  cell="childsum", direction="up", num_layers=1, dropout=0.0,
-                 skip_steps=0, skip_nodes=None, encoder_chunk=ENCODER_CHUNK):
+                 skip_steps=0, skip_nodes=None, head_groups=None,
+                 encoder_chunk=ENCODER_CHUNK):
         super().__init__()
         if cell not in ("childsum", "nary"):
             raise ValueError(f"cell must be 'childsum' or 'nary', got {cell!r}")
@@ -449,8 +455,17 @@ class TreeLSTMNet(nn.Module):
             self.down = ChildSumTreeLSTMCell(2 * hidden_size, hidden_size)
             features = 2 * hidden_size
         self.dropout = nn.Dropout(dropout)
-        self.head_weight = nn.Parameter(torch.empty(len(output_nodes), features, horizon))
-        self.head_bias = nn.Parameter(torch.empty(len(output_nodes), horizon))
+        groups = (np.arange(len(output_nodes)) if head_groups is None
+                  else np.asarray(head_groups, dtype=np.int64))
+        n_groups = int(groups.max()) + 1 if len(groups) else 0
+        if groups.shape != output_nodes.shape or (groups < 0).any() \
+                or len(np.unique(groups)) != n_groups:
+            raise ValueError(f"head_groups must give each of the {len(output_nodes)} output "
+                             f"nodes a group 0 .. G - 1, every group used; got "
+                             f"{groups.tolist()}.")
+        self.register_buffer("head_groups", torch.from_numpy(groups), persistent=False)
+        self.head_weight = nn.Parameter(torch.empty(n_groups, features, horizon))
+        self.head_bias = nn.Parameter(torch.empty(n_groups, horizon))
         skip_nodes = (output_nodes if skip_nodes is None
                       else np.asarray(skip_nodes, dtype=np.int64))
         unknown = np.setdiff1d(skip_nodes, output_nodes)
@@ -461,10 +476,15 @@ class TreeLSTMNet(nn.Module):
         # positions of the skip nodes among the outputs
         self.register_buffer("skip_positions", torch.from_numpy(
             np.flatnonzero(np.isin(output_nodes, skip_nodes))), persistent=False)
+        # the skip nodes' groups, renumbered 0 .. G' - 1
+        skip_groups = np.unique(groups[np.isin(output_nodes, skip_nodes)],
+                                return_inverse=True)[1].ravel()
+        self.register_buffer("skip_groups", torch.from_numpy(skip_groups.astype(np.int64)),
+                             persistent=False)
         if self.skip_steps:
             # zeros: training starts from the tree's forecast alone
-            self.skip_weight = nn.Parameter(torch.zeros(len(skip_nodes), skip_steps,
-                                                        horizon))
+            self.skip_weight = nn.Parameter(torch.zeros(
+                int(skip_groups.max()) + 1, skip_steps, horizon))
         self.encoder_chunk = encoder_chunk
         self._graphs = {}
         self.reset_parameters()
@@ -543,13 +563,15 @@ class TreeLSTMNet(nn.Module):
                                   down_frontiers)                      # (N V, H)
             states = torch.cat([h_up, h_down], dim=1)                  # (N V, 2H)
         states = states.view(N, V, -1)[:, self.output_nodes]           # (N, K, F)
-        y = torch.einsum("nkf,kfs->nks", self.dropout(states), self.head_weight)
-        y = y + self.head_bias                                         # (N, K, horizon)
+        y = torch.einsum("nkf,kfs->nks", self.dropout(states),
+                         self.head_weight[self.head_groups])
+        y = y + self.head_bias[self.head_groups]                       # (N, K, horizon)
         if self.skip_steps:
             skip = self.output_nodes[self.skip_positions]
             own = x[:, T - self.skip_steps:, skip]                     # (N, L, K')
             y = y.index_add(1, self.skip_positions,
-                            torch.einsum("nlk,kls->nks", own, self.skip_weight))
+                            torch.einsum("nlk,kls->nks", own,
+                                         self.skip_weight[self.skip_groups]))
         return y.reshape(N, -1)                                        # (N, K horizon)
 
     def __getstate__(self):
