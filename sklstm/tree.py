@@ -14,6 +14,7 @@ Node order is the contract between the two: column ``j`` of the sales matrix
 import numbers
 
 import numpy as np
+import pandas as pd
 import torch
 
 from ._forward import PREDICT_CHUNK
@@ -25,6 +26,22 @@ from .nn.quantile import QuantileHead
 from .nn.tree import TreeLSTMNet, import_dgl
 
 __all__ = ["Hierarchy", "TreeLSTMRegressor"]
+
+
+def _check_nested(frame):
+    """Raise if the DataFrame of levels is a grouped structure (crossed levels), not a tree."""
+    columns = list(frame.columns)
+    for above, below in zip(columns, columns[1:]):
+        parents = frame.astype(str).groupby(below, sort=False)[above].unique()
+        crossed = parents[parents.map(len) > 1]
+        if len(crossed):
+            name, owners = crossed.index[0], list(crossed.iloc[0])
+            raise ValueError(
+                f"hierarchy: {below} {name!r} appears under {owners[0]!r} and "
+                f"{owners[1]!r} of {above!r}: the levels cross, which makes a grouped "
+                "structure, not a tree. TreeLSTMRegressor needs a tree, every node "
+                f"under one parent: nest the names (e.g. '{owners[0]}/{name}'), so that "
+                "each level splits the one above it.")
 
 
 def _is_lag(value):
@@ -216,6 +233,8 @@ class TreeLSTMRegressor(SequenceRegressor):
         """Need DGL; resolve the tree and how target columns map to nodes and steps."""
         import_dgl()
         n_nodes = X.shape[2]
+        if isinstance(self.hierarchy, pd.DataFrame):
+            _check_nested(self.hierarchy)
         self.hierarchy_ = _as_hierarchy(self.hierarchy, n_nodes)
         h = self.hierarchy_
         root_only = self._target_shape == ()
