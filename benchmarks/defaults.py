@@ -40,7 +40,7 @@ from sklstm.datasets import DATASETS, load_series
 
 VARIANTS = {"lstm": LSTMRegressor, "gru": GRURegressor, "bilstm": BiLSTMRegressor,
             "stacked": StackedLSTMRegressor}
-MODES = ["auto", None, "last", "mean", "standard"]
+MODES = ["auto", None, "last", "mean", "standard", "relative", "level"]
 
 
 def holdout(model, X, y, n_test):

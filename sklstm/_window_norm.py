@@ -35,7 +35,7 @@ from ._validation import chunk_rows, row_chunks
 
 __all__ = ["MODES", "window_stats", "normalize_windows", "to_window_units",
            "from_window_units", "channel_stats", "ChannelMoments", "standardize_channels",
-           "choose_window_norm", "last_observed"]
+           "choose_window_norm", "level_ratio", "last_observed"]
 
 MODES = ("standard", "mean", "last", "relative", "level")
 
@@ -280,8 +280,8 @@ def standardize_channels(X, loc, scale):
     return ((X - loc.reshape(shape)) / scale.reshape(shape)).astype(np.float32, copy=False)
 
 
-def choose_window_norm(last, y):
-    """``"last"`` when the windows' last values forecast ``y`` better than its mean.
+def choose_window_norm(last, y, mode="last"):
+    """``mode`` when the windows' last values forecast ``y`` better than its mean.
 
     The rule behind ``window_norm="auto"``: where persistence (the window's
     last value of the target's channel) has a smaller mean squared error than
@@ -295,10 +295,14 @@ def choose_window_norm(last, y):
         The persistence forecast of each target column.
     y : ndarray of shape (n_samples, n_outputs)
         The training targets.
+    mode : str, default="last"
+        What to return when persistence wins: the regressors ask for
+        ``"relative"`` (the last value as the reference, scaled by the
+        window's level, so that series at different levels share one scale).
 
     Returns
     -------
-    mode : {"last", None}
+    mode : ``mode`` or None
 
     Examples
     --------
@@ -312,4 +316,43 @@ def choose_window_norm(last, y):
     with _quiet_empty():      # missing values: the pairs and targets observed
         persistence = np.nanmean((y - last) ** 2)
         spread = np.nanmean(np.nanvar(y, axis=0))
-    return "last" if persistence < spread else None
+    return mode if persistence < spread else None
+
+
+
+def level_ratio(windows):
+    """How much the windows' levels differ, against how much a window varies inside.
+
+    The variance of the window means over the mean within-window variance:
+    about ``1 / n_timesteps`` for a stationary series whose windows cover its
+    cycles (white noise, a seasonal series differenced), far above 1 for a
+    trending series, a random walk, or a panel of series at different
+    levels. ``window_norm="auto"`` normalises windows only above 1.
+
+    Parameters
+    ----------
+    windows : ndarray of shape (n_samples, n_timesteps)
+        The target channel of (a sample of) the training windows; NaN is
+        left out.
+
+    Returns
+    -------
+    ratio : float
+        ``inf`` when no window varies inside.
+
+    Examples
+    --------
+    >>> rng = np.random.RandomState(0)
+    >>> view = np.lib.stride_tricks.sliding_window_view
+    >>> bool(level_ratio(view(rng.normal(size=500), 12)) < 1)
+    True
+    >>> bool(level_ratio(view(np.cumsum(rng.normal(size=500)), 12)) > 1)
+    True
+    """
+    windows = np.asarray(windows, dtype=np.float64)
+    with _quiet_empty():
+        between = np.nanvar(np.nanmean(windows, axis=1))
+        within = np.nanmean(np.nanvar(windows, axis=1))
+    if not within > 0:
+        return np.inf if between > 0 else 0.0
+    return float(between / within)

@@ -48,6 +48,7 @@ from ._window_norm import (
     channel_stats,
     choose_window_norm,
     from_window_units,
+    level_ratio,
     normalize_windows,
     standardize_channels,
     to_window_units,
@@ -59,6 +60,8 @@ from .nn.skip import LinearSkip
 
 __all__ = ["SequenceRegressor"]
 
+#: Training windows that ``window_norm="auto"`` reads to choose (evenly spaced).
+AUTO_ROWS = 4000
 
 class Registered(Options):
     """Rule: a name in a registry, read when checked (so later entries count too)."""
@@ -596,7 +599,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
                 "channel has a fixed role, with no room for availability channels. "
                 "Fill the gaps (for example with SimpleImputer) and use "
                 "missing='raise'.")
-        self.window_norm_ = self._resolve_window_norm(gather(X, np.s_[:, -1:]), y)
+        self.window_norm_ = self._resolve_window_norm(X, y)
 
     def _after_fit(self):
         """Hook: derive what ``predict`` needs from the trained net (nothing here)."""
@@ -861,19 +864,31 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
     def _resolve_window_norm(self, X, y):
         """``window_norm`` with ``"auto"`` decided on the training data.
 
-        ``X`` is the last time step of the training windows,
-        ``(n_samples, 1, n_channels, ...)``, float32: what the rule reads.
+        ``X`` is the validated training windows (a view; their last time
+        step and at most ``AUTO_ROWS`` evenly spaced windows are read).
+        ``"relative"`` where the windows' levels differ more than a window
+        varies inside (:func:`~sklstm._window_norm.level_ratio` above 1: a
+        trend, a random walk, a panel of series at different levels) and
+        the last value of the target channel forecasts ``y`` better than
+        ``y``'s mean (:func:`~sklstm._window_norm.choose_window_norm`);
+        else ``None``, which is right for stationary series.
         """
         if self.window_norm != "auto":
             self._check_target_channel(X.shape[2])
             return self.window_norm
-        if LOSSES[self.loss].positive_output:     # window units could be negative
-            return None
         channel = self.target_channel
         if channel is None or channel >= X.shape[2]:
             return None
-        last = window_stats(X[:, -1:, channel:channel + 1], "last")[0][:, 0]   # (n,)
-        return choose_window_norm(np.repeat(last[:, np.newaxis], y.shape[1], axis=1), y)
+        if LOSSES[self.loss].positive_output:     # window units could be negative
+            return None
+        last = gather(X, np.s_[:, -1:])
+        last = window_stats(last[:, -1:, channel:channel + 1], "last")[0][:, 0]   # (n,)
+        mode = choose_window_norm(np.repeat(last[:, np.newaxis], y.shape[1], axis=1), y,
+                                  mode="relative")
+        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), AUTO_ROWS)).astype(int))
+        windows = gather(X, rows)[:, :, channel]
+        windows = windows.reshape(len(rows), -1)        # frames: time and space pooled
+        return mode if mode is not None and level_ratio(windows) > 1.0 else None
 
     # The inputs' and the target's way into model units and back: one code
     # path for fit, partial_fit and predict.

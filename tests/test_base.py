@@ -76,25 +76,35 @@ def test_targets_are_standardised_internally(seq_data, float_tol):
 
 def test_window_norm_auto_follows_the_data():
     rng = np.random.RandomState(0)
-    # a trend: the last value forecasts the next far better than the mean does
+    # a trend: the last value forecasts the next far better than the mean does, and the
+    # windows' levels differ far more than a window varies inside
     series = np.arange(200.0) + rng.normal(size=200)
     X = np.lib.stride_tricks.sliding_window_view(series[:-1], 8)[:, :, None]   # (192, 8, 1)
     y = series[8:]
     reg = LSTMRegressor(max_epochs=1, random_state=0).fit(X, y)
-    assert reg.window_norm == "auto" and reg.window_norm_ == "last"
+    assert reg.window_norm == "auto" and reg.window_norm_ == "relative"
+    # a stationary series: persistence beats the mean, but every window has the same level
+    noise = rng.normal(size=600)
+    smooth = np.convolve(noise, np.ones(3) / 3, mode="valid")
+    Xs = np.lib.stride_tricks.sliding_window_view(smooth[:-1], 24)[:, :, None]
+    reg = LSTMRegressor(max_epochs=1, random_state=0).fit(Xs, smooth[24:])
+    assert reg.window_norm_ is None
     # regression data: y is not a continuation of the windows
     X = rng.normal(size=(96, 8, 2))
     y = rng.normal(size=96)
     reg = LSTMRegressor(max_epochs=1, random_state=0).fit(X, y)
     assert reg.window_norm_ is None
     # the resolved mode is the one used: same model as asking for it directly
-    for mode in [None, "last"]:
+    walks = 10 * rng.uniform(1, 5, size=(96, 1, 2)) + np.cumsum(rng.normal(size=(96, 8, 2)),
+                                                               axis=1)
+    for mode, windows in [(None, X), ("relative", walks)]:
         auto = LSTMRegressor(max_epochs=3, random_state=0)
         explicit = LSTMRegressor(window_norm=mode, max_epochs=3, random_state=0)
-        y_mode = X[:, -1, 0] + 0.1 * y if mode == "last" else y
-        auto.fit(X, y_mode)
+        y_mode = windows[:, -1, 0] + 0.1 * y if mode == "relative" else y
+        auto.fit(windows, y_mode)
         assert auto.window_norm_ == mode
-        np.testing.assert_array_equal(auto.predict(X), explicit.fit(X, y_mode).predict(X))
+        np.testing.assert_array_equal(auto.predict(windows),
+                                      explicit.fit(windows, y_mode).predict(windows))
     # an explicit mode is kept as given
     assert LSTMRegressor(window_norm="mean", max_epochs=1).fit(X, y).window_norm_ == "mean"
 
