@@ -1,105 +1,81 @@
 """
-Forecasting a sales hierarchy with a Tree-LSTM
-==============================================
+Forecasting a real hierarchy with a Tree-LSTM
+=============================================
 
-Daily sales of a small shop form a tree: the total is the sum of two
-categories, each the sum of three products
-(:func:`sklstm.datasets.make_hierarchical_sales`). One
-:class:`sklstm.tree.TreeLSTMRegressor` forecasts every node of the tree at
-once: a shared LSTM reads each node's recent window, then a Child-Sum
-Tree-LSTM passes information up the tree and back down.
+US employment (:func:`sklstm.datasets.load_us_employment`, monthly,
+seasonally adjusted, 2006-2015) is a tree of 20 series: total nonfarm jobs
+split into goods, private services and government, then supersectors and
+sectors, each parent the sum of its children. One
+:class:`sklstm.tree.TreeLSTMRegressor` at its default settings forecasts
+every node of it one month ahead: a shared LSTM reads each node's recent
+window, a Child-Sum Tree-LSTM passes information up the tree and back down,
+and a head per level corrects each node's seasonal naive forecast (here,
+with no season left in the data, its last value).
 
-With ``coherent=True`` the model forecasts the products only and adds them
-up through the hierarchy's summing matrix, so the forecasts of the
-categories and of the total are exactly the sums of their parts.
-
-The window length is chosen by ``GridSearchCV`` with a ``TimeSeriesSplit``
-over a ``Windower`` + Tree-LSTM pipeline; the last 90 days are held out and
-compared with the weekly seasonal naive forecast
-(:class:`sklstm.SeasonalNaiveRegressor`).
+The last 12 months are held out and scored per level with the MASE, beside
+the last value. With ``coherent=True`` the model forecasts the leaves only
+and adds them up, so every parent is exactly the sum of its children.
 """
 
 # %%
-# Data: a sales matrix whose columns are the hierarchy's nodes
-# ------------------------------------------------------------
+# Data: a matrix whose columns are the hierarchy's nodes
+# ------------------------------------------------------
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
-from sklearn.pipeline import Pipeline
 
-from sklstm import SeasonalNaiveRegressor, TreeLSTMRegressor, Windower
-from sklstm.datasets import make_hierarchical_sales
+from sklstm import TreeLSTMRegressor, Windower
+from sklstm.datasets import load_us_employment
+from sklstm.metrics import mase
 
-sales, hierarchy = make_hierarchical_sales(2, 3, n_periods=420, random_state=0)
-print("nodes (= sales columns):", list(hierarchy.nodes))
+employment, hierarchy = load_us_employment()
+print("levels:", hierarchy.levels)
+values = employment.to_numpy(np.float64)                    # (120 months, 20 nodes)
 
-# Row t of X is what is known on day t (every node's sales); row t of y is
-# every node's sales on day t + 1. The Windower turns row t of X into the
-# window of the last days, shape (n_samples, window, n_nodes).
-X, y = sales.iloc[:-1], sales.iloc[1:].to_numpy()
-n_test = 90
+# Row i of X is the window of the 12 months before month i + 12; y is every
+# node's value in that month.
+window, n_test = 12, 12
+X = Windower(window).fit_transform(values[:-1])[window - 1:]   # (n, 12, 20)
+y = values[window:]
 X_train, X_test, y_train, y_test = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:]
 
 # %%
-# Model selection over the window length
-# --------------------------------------
-pipe = Pipeline([
-    ("win", Windower(window=14)),
-    # a short, coherent fit: the top-down pass helps there (docs/tree.rst)
-    ("tree", TreeLSTMRegressor(hierarchy=hierarchy, coherent=True, direction="both",
-                               hidden_size=16, max_epochs=25, batch_size=64,
-                               random_state=0)),
-])
-search = GridSearchCV(pipe, {"win__window": [7, 14]}, cv=TimeSeriesSplit(2),
-                      scoring="neg_root_mean_squared_error")
-search.fit(X_train, y_train)
-print("best window:", search.best_params_["win__window"])
+# Fit at default settings, and a coherent variant
+# -----------------------------------------------
+tree = TreeLSTMRegressor(hierarchy=hierarchy, random_state=0).fit(X_train, y_train)
+coherent = TreeLSTMRegressor(hierarchy=hierarchy, coherent=True,
+                             random_state=0).fit(X_train, y_train)
+print("baseline lag chosen:", tree.season_length_, "| window norm:", tree.window_norm_)
+pred, pred_coherent = tree.predict(X_test), coherent.predict(X_test)
+print("coherent: largest |parent - sum of children|:",
+      np.abs(pred_coherent - pred_coherent[:, hierarchy.leaves] @ hierarchy.S.T).max())
 
 # %%
-# Hold-out forecasts, per level
-# -----------------------------
-# The test windows need the days before the hold-out: window the whole
-# series and keep the last rows.
-pred = search.best_estimator_.predict(X)[-n_test:]
-
-# The baseline: each node's sales on the same weekday last week, read from
-# that node's channel of the same windows.
-windows = Windower(window=7).fit_transform(X)             # (n_samples, 7, n_nodes)
-naive = np.column_stack([
-    SeasonalNaiveRegressor(season_length=7, target_channel=j)
-    .fit(windows[:-n_test], y_train[:, j]).predict(windows[-n_test:])
-    for j in range(len(hierarchy.nodes))
-])
+# MASE per level against the last value
+# -------------------------------------
+train = values[:-n_test]
 
 
-def rmse(a, b):
-    return float(np.sqrt(np.mean((a - b) ** 2)))
+def level_mase(forecast):
+    scores = np.array([mase(y_test[:, j], forecast[:, j], train[:, j])
+                       for j in range(hierarchy.n_nodes)])
+    return [scores[nodes].mean() for nodes in hierarchy.top_down]
 
 
-for depth, name in enumerate(["total", "categories", "products"]):
-    nodes = np.flatnonzero(hierarchy.depths == depth)
-    tree_err = np.mean([rmse(pred[:, j], y_test[:, j]) for j in nodes])
-    naive_err = np.mean([rmse(naive[:, j], y_test[:, j]) for j in nodes])
-    print(f"{name:10s}  Tree-LSTM RMSE {tree_err:6.1f}   seasonal naive RMSE {naive_err:6.1f}")
-
-gap = np.abs(pred - pred[:, hierarchy.leaves] @ hierarchy.S.T).max()
-print(f"largest gap between a node and the sum of its leaves: {gap:.2e}")
+rows = {"last value": X_test[:, -1], "Tree-LSTM": pred, "Tree-LSTM coherent": pred_coherent}
+print(f"{'':20s}" + "".join(f"{level:>13s}" for level in hierarchy.levels))
+for name, forecast in rows.items():
+    print(f"{name:20s}" + "".join(f"{v:13.3f}" for v in level_mase(forecast)))
 
 # %%
-# Plot one node of each level
-# ---------------------------
-dates = sales.index
-fig, axes = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
-for ax, name in zip(axes, ["total", "c0", "c0_p0"]):
-    j = list(hierarchy.nodes).index(name)
-    ax.plot(dates[-3 * n_test:], sales[name].iloc[-3 * n_test:], color="0.6", label="actual")
-    ax.plot(dates[-n_test:], pred[:, j], color="C0", lw=1.8,
-            label=f"Tree-LSTM (RMSE {rmse(pred[:, j], y_test[:, j]):.1f})")
-    ax.plot(dates[-n_test:], naive[:, j], color="C3", ls="--", lw=1,
-            label=f"seasonal naive (RMSE {rmse(naive[:, j], y_test[:, j]):.1f})")
-    ax.axvline(dates[-n_test], color="k", lw=0.8)
-    level = hierarchy.levels[hierarchy.depths[j]]
-    ax.set_title(f"{level} {name!r}: next-day forecast on the hold-out", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8)
+# The total and one sector over the hold-out year
+# -----------------------------------------------
+months = employment.index[-n_test:]
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+for ax, node in zip(axes, [hierarchy.root, hierarchy.leaves[-1]]):
+    ax.plot(employment.index[-36:], values[-36:, node], color="k", label="observed")
+    ax.plot(months, pred[:, node], marker="o", label="Tree-LSTM")
+    ax.plot(months, X_test[:, -1, node], ls="--", label="last value")
+    ax.set_title(hierarchy.nodes[node])
+axes[0].legend()
 fig.tight_layout()
-fig.savefig("hierarchical_sales.png", dpi=110)
+plt.show()
