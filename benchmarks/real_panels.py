@@ -322,7 +322,7 @@ def sklstm_version():
         dirty = subprocess.run(["git", "status", "--porcelain", "sklstm"], cwd=root,
                                capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return f"{sklstm.__version__} at {root}"
+        return f"{sklstm.__version__} ({root.name})"   # e.g. a git archive of a commit
     return head + ("+dirty" if dirty else "")
 
 
@@ -349,6 +349,8 @@ def table(path):
     for line in Path(path).read_text().splitlines():
         if line.strip():
             r = json.loads(line)
+            if r["system"] == "sklstm" and r.get("sklstm"):
+                r["label"] += f" @ {r['sklstm']}"
             records[(r["dataset"], r["label"], r["seed"])] = r   # the last one counts
     order = {name: i for i, name in enumerate(PANELS)}
     rank = {name: i for i, name in enumerate(SYSTEMS)}
