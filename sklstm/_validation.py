@@ -8,9 +8,15 @@ Sequences are checked without being copied: a strided view, such as the
 :class:`~sklstm.Windower`'s windows, stays a view, and finiteness is checked
 chunk by chunk (:func:`row_chunks`), so checking ``(n, window, features)``
 windows costs O(one chunk) of memory, not O(n x window).
+
+Sequences are read oldest time step first. Lag columns listed newest first,
+as forecasting libraries build them (``lag_1, lag_2, ...``: skforecast), are
+recognised by their names in ``fit`` and turned around, in ``fit`` and at
+predict time alike (:func:`reads_newest_first`).
 """
 
 import numbers
+import re
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,6 +24,7 @@ from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_consistent_length, validate_data
 
 __all__ = [
+    "TIME_ORDERS",
     "Interval",
     "Options",
     "check_args",
@@ -28,6 +35,8 @@ __all__ = [
     "flatten_target",
     "gather",
     "inherit_rules",
+    "newest_first_lags",
+    "reads_newest_first",
     "row_chunks",
 ]
 
@@ -206,6 +215,82 @@ def _reject_sparse(name, value, cls):
         )
 
 
+#: A lag column's name: ``lag_<k>``, the value ``k`` steps before the target.
+_LAG_NAME = re.compile(r"lag_([1-9][0-9]*)")
+
+#: Values of an estimator's ``time_order`` (read with ``getattr``; absent
+#: means ``"auto"``).
+TIME_ORDERS = ("auto", "oldest_first", "newest_first")
+
+
+def newest_first_lags(names):
+    """Whether column names are lags listed newest first (``lag_1, lag_2, ...``).
+
+    Parameters
+    ----------
+    names : array-like of str or None
+        Column names, such as a fitted estimator's ``feature_names_in_``.
+
+    Returns
+    -------
+    bool
+        ``True`` when every name is ``lag_<k>`` with ``k`` a positive integer
+        and ``k`` strictly increases from column to column: the newest value
+        comes first, so time runs backwards along the columns. This is the
+        layout of skforecast's forecasters (``lags=3`` gives ``lag_1, lag_2,
+        lag_3``; ``lags=[1, 2, 12]`` gives ``lag_1, lag_2, lag_12``). Any other
+        name, such as an exogenous column or a window feature after the lags,
+        gives ``False``: the columns are then not one series' past.
+
+    Examples
+    --------
+    >>> newest_first_lags(["lag_1", "lag_2", "lag_12"])
+    True
+    >>> newest_first_lags(["lag_3", "lag_2", "lag_1"])
+    False
+    >>> newest_first_lags(["lag_1", "lag_2", "temperature"])
+    False
+    """
+    if names is None or len(names) < 2:
+        return False
+    lags = [_LAG_NAME.fullmatch(str(name)) for name in names]
+    if not all(lags):
+        return False
+    steps = [int(lag.group(1)) for lag in lags]
+    return all(a < b for a, b in zip(steps[:-1], steps[1:]))
+
+
+def reads_newest_first(estimator):
+    """Whether ``estimator`` reverses the time axis of its input.
+
+    Decided in ``fit`` by :func:`check_sequences` and kept as
+    ``estimator._reverse_time``, so predict time applies the same order
+    whether it gets a DataFrame or a bare array (skforecast fits on a
+    DataFrame of ``lag_<k>`` columns and predicts each recursive step from a
+    NumPy row in the same order).
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        A fitted estimator (``False`` when it was never fitted).
+
+    Returns
+    -------
+    bool
+    """
+    return bool(getattr(estimator, "_reverse_time", False))
+
+
+def _decide_time_order(estimator, X):
+    """``fit``: whether the columns of ``X`` run newest first (see ``time_order``)."""
+    order = getattr(estimator, "time_order", "auto")
+    if order == "newest_first":
+        return True
+    if order == "oldest_first":
+        return False
+    return X.ndim == 2 and newest_first_lags(getattr(estimator, "feature_names_in_", None))
+
+
 def _accepted_shapes(max_ndim):
     return _SHAPES.get(max_ndim, f"an array with 2 to {max_ndim} dimensions")
 
@@ -251,6 +336,15 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
     ``X`` is checked for NaN and infinity one chunk of rows at a time
     (:func:`row_chunks`), with scikit-learn's own check and wording, so the
     check of a strided view never allocates an array of its full size.
+
+    The returned sequences run oldest time step first. When ``fit``
+    (``reset=True``) gets a DataFrame whose columns are lags named newest
+    first (``lag_1, lag_2, ...``, see :func:`newest_first_lags`), or the
+    estimator has ``time_order="newest_first"``, the time axis is reversed (a
+    view, no copy), and the same reversal is applied to every later call
+    (``reset=False``), DataFrame or bare array. ``time_order="oldest_first"``
+    keeps the columns as given. ``feature_names_in_`` keeps the order the
+    columns came in.
     """
     cls = type(estimator).__name__
     _reject_sparse("X", X, cls)
@@ -290,6 +384,10 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
             "set missing='mask' (missing inputs are zero-filled and flagged by an "
             "availability channel, missing targets are left out of the loss), or fill "
             "the gaps first, for example with sklearn.impute.SimpleImputer.") from None
+    if reset:
+        estimator._reverse_time = _decide_time_order(estimator, X)
+    if reads_newest_first(estimator) and X.ndim >= 2:
+        X = X[:, ::-1]                                  # oldest step first
     if X.ndim > max_ndim:
         raise ValueError(
             f"{cls} expects X of shape {_accepted_shapes(max_ndim)}, got an array "
