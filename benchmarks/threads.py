@@ -8,9 +8,10 @@ sunspots, 3-step horizon) and a larger one (``hidden_size=256``,
 - ``n_threads="auto"`` (the default): the estimator's policy;
 - ``n_threads=1``;
 
-first on an otherwise idle machine, then while ``--busy`` other processes
-spin on the CPU (one per core by default), interleaved, ``--repeats`` times
-each. Prints wall-clock seconds (median and range) and the ratio to one thread.
+first as the machine is, then while ``--busy`` other processes spin on the
+CPU (one per core by default), interleaved, ``--repeats`` times each; each
+row gives the load average at its end (run it on an idle machine for the
+"idle" figures). Prints wall-clock seconds (median and range) and the ratio to one thread.
 
     python benchmarks/threads.py [--repeats 3] [--busy N]
 """
@@ -21,7 +22,6 @@ import os
 import statistics
 import time
 
-import numpy as np
 import torch
 
 from sklstm import LSTMRegressor, Windower, forecast_xy
@@ -75,10 +75,10 @@ def main(argv=None):
                     p.join()
             one = statistics.median(times[1])
             for n, ts in times.items():
-                print(f"| {label} | {'idle' if not busy else f'{busy} busy processes'} | "
+                where = "no spinners" if not busy else f"{busy} spinning processes"
+                print(f"| {label} | {where}, load {os.getloadavg()[0]:.1f} | "
                       f"{n!r} | {statistics.median(ts):.2f} ({min(ts):.2f}-{max(ts):.2f}) | "
                       f"{statistics.median(ts) / one:.2f} |")
-    np.random.seed(0)
 
 
 if __name__ == "__main__":

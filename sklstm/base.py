@@ -50,6 +50,7 @@ from ._window_norm import (
     from_window_units,
     level_ratio,
     normalize_windows,
+    spread_elasticity,
     standardize_channels,
     to_window_units,
     window_stats,
@@ -148,16 +149,23 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
     n_iter_no_change : int or None, default=10
         Epochs without an improvement of at least ``tol`` before training
         stops. ``None`` always runs ``max_epochs`` epochs.
-    window_norm : {"auto", None, "standard", "mean", "last"}, default="auto"
+    window_norm : {"auto", None, "standard", "mean", "last", "relative", "level"}, default="auto"
         Per-window normalisation (RevIN, Kim et al. 2022): each window's
         channels are shifted by their window mean (``"standard"``, ``"mean"``)
-        or last value (``"last"``), and for ``"standard"`` divided by their
-        window standard deviation. The target is expressed in the same units
-        as channel ``target_channel`` of its window and mapped back in
-        ``predict``, so forecasts of a trending series can go beyond the range
-        seen in training. ``"auto"`` decides in ``fit``: ``"last"`` when the
-        last value of the target channel forecasts ``y`` better than ``y``'s
-        mean does (the data behave like a series), else ``None``; the choice
+        or last value (``"last"``, ``"relative"``), and divided by their
+        window standard deviation (``"standard"``) or mean absolute value
+        (``"relative"``, ``"level"``; ``"level"`` does not shift). The target
+        is expressed in the same units as channel ``target_channel`` of its
+        window and mapped back in ``predict``, so forecasts of a trending
+        series can go beyond the range seen in training, and with a scale,
+        series at very different levels share one model (a panel).
+        ``"auto"`` decides in ``fit``: when the windows' levels differ more
+        than a window varies inside (a trend, a random walk, or a panel of
+        series at different levels) and the last value of the target channel
+        forecasts ``y`` better than ``y``'s mean does, ``"relative"`` if a
+        window's spread grows with its level (a panel of sales) and
+        ``"last"`` if not (a trend under a seasonal swing of fixed size);
+        else ``None`` (a stationary series, or regression data). The choice
         is ``window_norm_``. ``None`` leaves windows as they are. In every
         mode the input channels are then standardised with their training
         mean and standard deviation.
@@ -233,9 +241,10 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         ``"poisson"`` (counts, sales) needs non-negative targets: the model
         outputs a positive mean (a log link), targets are divided by their
         training standard deviation without centring, and ``window_norm``
-        must leave targets non-negative (``"auto"`` then resolves to
-        ``None``). Composes with ``sample_weight``, ``missing="mask"``,
-        early stopping and ``conformal``. With ``quantiles`` every level
+        must leave targets non-negative: ``None``, ``"level"``, or
+        ``"auto"``, which then resolves to ``None``. Composes with
+        ``sample_weight``, ``missing="mask"``, early stopping and
+        ``conformal``. With ``quantiles`` every level
         trains on the pinball loss (the 0.5 level on the absolute error), so
         ``loss`` must be ``"squared_error"`` or ``"absolute_error"`` there.
     skip : bool, default=False
@@ -839,11 +848,12 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
                     f"{name}: loss={self.loss!r} needs non-negative targets (counts, "
                     f"sales), but y has values down to {low:g}. Use loss='squared_error' "
                     "or 'absolute_error' for signed targets, or shift y to be >= 0.")
-            if self.window_norm not in ("auto", None):
+            if self.window_norm not in ("auto", None, "level"):
                 raise ValueError(
                     f"{name}: loss={self.loss!r} with window_norm={self.window_norm!r}: "
-                    "a window-normalised target can be negative, which the Poisson loss "
-                    "cannot fit. Use window_norm=None (or 'auto', which then means None).")
+                    "a target shifted by its window can be negative, which the Poisson "
+                    "loss cannot fit. Use window_norm=None (or 'auto', which then means "
+                    "None), or 'level', which only divides by the window's level.")
 
     def _check_weight(self, sample_weight, X):
         """Validated row weights, or ``None`` when they are all equal (the plain mean)."""
@@ -866,12 +876,15 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
 
         ``X`` is the validated training windows (a view; their last time
         step and at most ``AUTO_ROWS`` evenly spaced windows are read).
-        ``"relative"`` where the windows' levels differ more than a window
+        A shifting mode where the windows' levels differ more than a window
         varies inside (:func:`~sklstm._window_norm.level_ratio` above 1: a
         trend, a random walk, a panel of series at different levels) and
         the last value of the target channel forecasts ``y`` better than
-        ``y``'s mean (:func:`~sklstm._window_norm.choose_window_norm`);
-        else ``None``, which is right for stationary series.
+        ``y``'s mean (:func:`~sklstm._window_norm.choose_window_norm`):
+        ``"relative"`` where a window's spread grows with its level
+        (:func:`~sklstm._window_norm.spread_elasticity` above 1/2, a panel),
+        else ``"last"`` (a trend under a swing of fixed size). Otherwise
+        ``None``, which is right for stationary series.
         """
         if self.window_norm != "auto":
             self._check_target_channel(X.shape[2])
@@ -888,7 +901,9 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), AUTO_ROWS)).astype(int))
         windows = gather(X, rows)[:, :, channel]
         windows = windows.reshape(len(rows), -1)        # frames: time and space pooled
-        return mode if mode is not None and level_ratio(windows) > 1.0 else None
+        if mode is None or not level_ratio(windows) > 1.0:
+            return None
+        return "relative" if spread_elasticity(windows) > 0.5 else "last"
 
     # The inputs' and the target's way into model units and back: one code
     # path for fit, partial_fit and predict.

@@ -82,7 +82,7 @@ def test_window_norm_auto_follows_the_data():
     X = np.lib.stride_tricks.sliding_window_view(series[:-1], 8)[:, :, None]   # (192, 8, 1)
     y = series[8:]
     reg = LSTMRegressor(max_epochs=1, random_state=0).fit(X, y)
-    assert reg.window_norm == "auto" and reg.window_norm_ == "relative"
+    assert reg.window_norm == "auto" and reg.window_norm_ == "last"
     # a stationary series: persistence beats the mean, but every window has the same level
     noise = rng.normal(size=600)
     smooth = np.convolve(noise, np.ones(3) / 3, mode="valid")
@@ -94,9 +94,10 @@ def test_window_norm_auto_follows_the_data():
     y = rng.normal(size=96)
     reg = LSTMRegressor(max_epochs=1, random_state=0).fit(X, y)
     assert reg.window_norm_ is None
+    # a panel: series at levels 10 to 1,000 whose swings grow with their level
+    levels = rng.uniform(10, 1000, size=(96, 1, 2))
+    walks = levels * np.exp(np.cumsum(0.05 * rng.normal(size=(96, 8, 2)), axis=1))
     # the resolved mode is the one used: same model as asking for it directly
-    walks = 10 * rng.uniform(1, 5, size=(96, 1, 2)) + np.cumsum(rng.normal(size=(96, 8, 2)),
-                                                               axis=1)
     for mode, windows in [(None, X), ("relative", walks)]:
         auto = LSTMRegressor(max_epochs=3, random_state=0)
         explicit = LSTMRegressor(window_norm=mode, max_epochs=3, random_state=0)
