@@ -231,7 +231,8 @@ def run_darts(panel, seed, args):
     grid = np.stack([f.values()[:, 0] for f in forecasts])
     if grid.shape != (panel.n_series, panel.n_test):
         raise RuntimeError(f"darts returned {grid.shape} forecasts")
-    return grid, cpu, f"darts RNNModel LSTM ({epochs} epochs)", {"n_epochs": epochs}, {}
+    label = "darts RNNModel LSTM" + (f" ({args.epochs} epochs)" if args.epochs else "")
+    return grid, cpu, label, {"n_epochs": epochs}, {}
 
 
 def peer_frame(panel):
