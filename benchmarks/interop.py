@@ -26,7 +26,7 @@ The LSTM rows are the mean, standard deviation, minimum and maximum over
 ``--seeds`` random states (torch on one thread)::
 
     OMP_NUM_THREADS=1 python benchmarks/interop.py
-    OMP_NUM_THREADS=1 python benchmarks/interop.py --seeds 10 --window-norm none
+    OMP_NUM_THREADS=1 python benchmarks/interop.py --seeds 10 --window-norm last
 
 Needs the ``interop`` extra (``pip install -c constraints.txt -e ".[interop]"``).
 """
@@ -75,7 +75,7 @@ def summary(name, scores, seconds):
     for column in scores.T:
         cells.append(f"{column.mean():6.2f} ± {column.std():5.2f} "
                      f"[{column.min():5.2f}, {column.max():5.2f}]")
-    return f"{cells[0]:<44} {cells[1]:>28} {cells[2]:>28} {seconds:7.1f}"
+    return f"{cells[0]:<50} {cells[1]:>28} {cells[2]:>28} {seconds:7.1f}"
 
 
 def main(argv=None):
@@ -84,13 +84,13 @@ def main(argv=None):
                         help="random states per LSTM row (default 10)")
     parser.add_argument("--window-norm", default=None,
                         help="also run the LSTM rows with this window_norm "
-                             "(none, standard, mean, last)")
+                             "(none, standard, mean, last, ...)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     y = load_sunspots().reset_index(drop=True)
     print(f"sunspots, {len(y)} years; ForecasterRecursive(lags={LAGS}), last {N_TEST} "
           "years held out; RMSE mean ± sd [min, max] over seeds")
-    print(f"{'estimator':<44} {'recursive':>28} {'1-step':>28} {'fit s':>7}")
+    print(f"{'estimator':<50} {'recursive':>28} {'1-step':>28} {'s/run':>7}")
     for name, estimator in [("Ridge()", Ridge()), ("LastValueRegressor()", LastValueRegressor())]:
         start = time.perf_counter()
         print(summary(name, [holdout_rmse(estimator, y)], time.perf_counter() - start))
