@@ -172,9 +172,7 @@ class _PredictGraph(nn.Module):
             if self.kept is not None:
                 loc = torch.where(self.kept, torch.zeros_like(loc), loc)
                 scale = torch.where(self.kept, torch.ones_like(scale), scale)
-            x64 = x64 - loc.reshape(_stat_shape(x64))
-            if self.window_norm == "standard":
-                x64 = x64 / scale.reshape(_stat_shape(x64))
+            x64 = (x64 - loc.reshape(_stat_shape(x64))) / scale.reshape(_stat_shape(x64))
             x = x64.float()
             if self.target_channel is not None:
                 target_stats = (loc[:, self.target_channel:self.target_channel + 1],
@@ -486,7 +484,7 @@ def _predict_graph(estimator, coverage=None):
         prediction_shape=expected[0].shape[1:],
         x_loc=estimator._x_loc,
         x_scale=estimator._x_scale,
-        y_mean=scaler.mean_,
+        y_mean=scaler.mean_ if scaler.with_mean else np.zeros_like(scaler.scale_),
         y_scale=scaler.scale_,
         window_norm=estimator.window_norm_,
         target_channel=estimator.target_channel,

@@ -43,6 +43,11 @@ CASES = [
     ("lstm-inputs-only-window-norm", LSTMRegressor,
      dict(window_norm="standard", target_channel=None), "series"),
     ("gru", sklstm.GRURegressor, {}, "series"),
+    ("lstm-loss=poisson-skip", LSTMRegressor, dict(loss="poisson", skip=True), "series"),
+    ("gru-loss=huber-skip-relative", sklstm.GRURegressor,
+     dict(loss="huber", skip=True, window_norm="relative"), "series"),
+    ("quantized-skip", sklstm.QuantizedLSTMRegressor,
+     dict(skip=True, loss="absolute_error", window_norm="last"), "series"),
     ("bilstm", sklstm.BiLSTMRegressor, dict(window_norm="last"), "series"),
     ("stacked", sklstm.StackedLSTMRegressor, dict(window_norm="last"), "series"),
     ("peephole", sklstm.PeepholeLSTMRegressor, dict(window_norm="last"), "series"),
@@ -290,13 +295,14 @@ def test_custom_names_and_opset(series_xy):
 @pytest.mark.parametrize("shape", [(5, 6, 3), (4, 3, 2, 3, 3)])
 def test_torch_window_stats_match_numpy(mode, shape):
     X = np.random.RandomState(0).normal(loc=7.0, size=shape).astype(np.float32)
-    X[0] = -4.0                        # a constant window: "standard" scale 4, else 1
+    X[0] = -4.0               # a constant window: scale 4 ("standard": its level; "relative",
+    #                           "level": its mean absolute value), else 1
     X[1] = 0.0                         # a constant window at level 0: scale 1
     loc, scale = window_stats(X, mode)
     t_loc, t_scale = _window_stats(torch.from_numpy(X).double(), mode)
     np.testing.assert_allclose(t_loc.numpy(), loc, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(t_scale.numpy(), scale, rtol=1e-12, atol=1e-12)
-    assert (t_scale[0] == (4.0 if mode == "standard" else 1.0)).all()
+    assert (t_scale[0] == (4.0 if mode in ("standard", "relative", "level") else 1.0)).all()
     assert (t_scale[1] == 1.0).all()
 
 

@@ -39,14 +39,13 @@ it is NaN. Rows of weight 0 and missing targets add nothing; equal weights
 give the plain mean.
 """
 
-import copy
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .quantile import pinball
+from .quantile import exportable_head, pinball
 
 __all__ = ["LOSSES", "PointLoss", "register_loss", "MaskedLoss", "PositiveOutput"]
 
@@ -155,9 +154,7 @@ class PositiveOutput(nn.Module):
 
     def exportable(self):
         """A copy that exporters can trace (the body's ``exportable()`` when it has one)."""
-        exportable = getattr(self.body, "exportable", None)
-        return self.with_body(exportable() if exportable is not None
-                              else copy.deepcopy(self.body))
+        return exportable_head(self)
 
 
 class MaskedLoss(nn.Module):

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["QuantileHead", "PinballLoss", "pinball", "head_body", "map_body"]
+__all__ = ["QuantileHead", "PinballLoss", "pinball", "head_body", "map_body", "exportable_head"]
 
 
 class QuantileHead(nn.Module):
@@ -88,9 +88,7 @@ class QuantileHead(nn.Module):
 
     def exportable(self):
         """A copy that exporters can trace (the body's ``exportable()`` when it has one)."""
-        exportable = getattr(self.body, "exportable", None)
-        return self.with_body(exportable() if exportable is not None
-                              else copy.deepcopy(self.body))
+        return exportable_head(self)
 
     def extra_repr(self):
         return f"n_quantiles={self.n_quantiles}, median_index={self.median_index}"
@@ -102,6 +100,12 @@ def head_body(module):
     while hasattr(module, "with_body"):
         module = module.body
     return module
+
+
+def exportable_head(head):
+    """``head`` over a traceable copy of its body (the body's ``exportable()`` if it has one)."""
+    exportable = getattr(head.body, "exportable", None)
+    return head.with_body(exportable() if exportable is not None else copy.deepcopy(head.body))
 
 
 def map_body(module, function):

@@ -17,6 +17,8 @@ import copy
 import torch
 from torch import nn
 
+from .quantile import exportable_head
+
 __all__ = ["LinearSkip"]
 
 
@@ -63,9 +65,7 @@ class LinearSkip(nn.Module):
 
     def exportable(self):
         """A copy that exporters can trace (the body's ``exportable()`` when it has one)."""
-        exportable = getattr(self.body, "exportable", None)
-        return self.with_body(exportable() if exportable is not None
-                              else copy.deepcopy(self.body))
+        return exportable_head(self)
 
     def extra_repr(self):
         return f"n_timesteps={self.n_timesteps}, n_channels={self.n_channels}"
