@@ -214,6 +214,10 @@ _NEEDS = {
              f"needs the `distributed` extra: {_INSTALL.format('distributed')}"),
     "dask_cuda": (lambda: _has_cuda_and("dask_cuda"),
                   "needs dask-cuda (not an sklstm extra) and a CUDA GPU"),
+    "skforecast": (lambda: _importable("skforecast"),
+                   f"needs the `interop` extra: {_INSTALL.format('interop')}"),
+    "sktime": (lambda: _importable("sktime"),
+               f"needs the `interop` extra: {_INSTALL.format('interop')}"),
 }
 
 
