@@ -78,4 +78,5 @@ for ax, node in zip(axes, [hierarchy.root, hierarchy.leaves[-1]]):
     ax.set_title(hierarchy.nodes[node])
 axes[0].legend()
 fig.tight_layout()
+fig.savefig("hierarchical_sales.png", dpi=110)
 plt.show()
