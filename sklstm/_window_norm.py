@@ -324,10 +324,12 @@ def level_ratio(windows):
     """How much the windows' levels differ, against how much a window varies inside.
 
     The variance of the window means over the mean within-window variance:
-    about ``1 / n_timesteps`` for a stationary series whose windows cover its
-    cycles (white noise, a seasonal series differenced), far above 1 for a
-    trending series, a random walk, or a panel of series at different
-    levels. ``window_norm="auto"`` normalises windows only above 1.
+    about ``1 / n_timesteps`` for white noise, near 0 for a seasonal series
+    around a constant level whose windows cover whole seasons (monthly CO2
+    differenced: 0.001), and far above that for a trending series, a random
+    walk, a cycle longer than the window (yearly sunspots: 0.2 at window 20)
+    or a panel of series at different levels. ``window_norm="auto"``
+    normalises windows only above ``2 / n_timesteps``.
 
     Parameters
     ----------

@@ -159,9 +159,10 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         window and mapped back in ``predict``, so forecasts of a trending
         series can go beyond the range seen in training, and with a scale,
         series at very different levels share one model (a panel).
-        ``"auto"`` decides in ``fit``: when the windows' levels differ more
-        than a window varies inside (a trend, a random walk, or a panel of
-        series at different levels) and the last value of the target channel
+        ``"auto"`` decides in ``fit``: when the windows' levels differ between
+        windows (a trend, a random walk, a long cycle, or a panel of series at
+        different levels; not a seasonal series around a constant level) and
+        the last value of the target channel
         forecasts ``y`` better than ``y``'s mean does, ``"relative"`` if a
         window's spread grows with its level (a panel of sales) and
         ``"last"`` if not (a trend under a seasonal swing of fixed size);
@@ -876,9 +877,10 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
 
         ``X`` is the validated training windows (a view; their last time
         step and at most ``AUTO_ROWS`` evenly spaced windows are read).
-        A shifting mode where the windows' levels differ more than a window
-        varies inside (:func:`~sklstm._window_norm.level_ratio` above 1: a
-        trend, a random walk, a panel of series at different levels) and
+        A shifting mode where the windows' levels differ between windows
+        (:func:`~sklstm._window_norm.level_ratio` above twice its white-noise
+        value ``1 / n_timesteps``: a trend, a random walk, a cycle longer
+        than the window, a panel of series at different levels) and
         the last value of the target channel forecasts ``y`` better than
         ``y``'s mean (:func:`~sklstm._window_norm.choose_window_norm`):
         ``"relative"`` where a window's spread grows with its level
@@ -901,7 +903,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), AUTO_ROWS)).astype(int))
         windows = gather(X, rows)[:, :, channel]
         windows = windows.reshape(len(rows), -1)        # frames: time and space pooled
-        if mode is None or not level_ratio(windows) > 1.0:
+        # white noise gives a ratio near 1 / n_timesteps; twice that is "levels differ"
+        if mode is None or not level_ratio(windows) > 2.0 / windows.shape[1]:
             return None
         return "relative" if spread_elasticity(windows) > 0.5 else "last"
 
