@@ -449,7 +449,11 @@ def _sunspot_windows(window=12):
 def test_same_interval_as_mapie_split_conformal_on_the_same_rows():
     mapie = pytest.importorskip("mapie.regression", reason="needs the test extra (mapie)")
     X, y = _sunspot_windows()
-    model = LSTMRegressor(conformal="absolute", max_epochs=10, random_state=0).fit(X, y)
+    # MAPIE's scores are absolute residuals in data units: that is conformal="absolute"
+    # under a window_norm that only shifts ("last"). A mode that also scales ("relative",
+    # "standard", which "auto" may choose) makes the model-unit scores scaled ones.
+    model = LSTMRegressor(conformal="absolute", window_norm="last", max_epochs=10,
+                          random_state=0).fit(X, y)
     X_cal, y_cal = _calibration_rows(model, X, y)
     reference = mapie.SplitConformalRegressor(model, confidence_level=[0.8, 0.9],
                                               prefit=True).conformalize(X_cal, y_cal)
