@@ -98,10 +98,6 @@ def _is_callback_list(value):
     return isinstance(value, (list, tuple))
 
 
-def _is_positive_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
-
-
 def _is_random_state(value):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return 0 <= value < 2**32
@@ -462,7 +458,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         "missing": Options(["raise", "mask"]),
         "loss": Registered(LOSSES, "sklstm.nn.losses.LOSSES"),
         "skip": Options([True, False]),
-        "n_threads": Options(["auto", None], extra=_is_positive_int,
+        "n_threads": Options(["auto", None], extra=Interval(int, 1).is_valid,
                              extra_text="a positive int"),
         "callbacks": Options([None], extra=_is_callback_list, extra_text="a list"),
         "device": Options(["cpu", "cuda", "auto"], extra=_is_cuda_name,
