@@ -23,6 +23,8 @@ import scipy.sparse as sp
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_consistent_length, validate_data
 
+from ._future import check_layout, find_layout, history
+
 __all__ = [
     "TIME_ORDERS",
     "Interval",
@@ -296,7 +298,7 @@ def _accepted_shapes(max_ndim):
 
 
 def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False,
-                    dtype=np.float32, allow_nan=False):
+                    dtype=np.float32, allow_nan=False, future=False):
     """Validate sequence input and return it as float32 with a feature axis.
 
     Parameters
@@ -324,6 +326,12 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
         Let NaN through in ``X`` and ``y`` (infinity is still an error). When
         NaN is refused and the estimator has a ``missing`` parameter, the
         error names ``missing="mask"``.
+    future : bool, default=False
+        Whether the estimator reads windows with known-future steps
+        (:mod:`sklstm._future`). ``True``: with ``reset`` the layout is found
+        and stored as ``estimator._future_layout`` (``None`` for plain
+        windows); later calls must carry the same one. NaN is then allowed
+        at the future steps of channels not known ahead.
 
     Returns
     -------
@@ -374,7 +382,8 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
                 )
         else:
             X = validate_data(estimator, X, reset=reset, **x_check)
-        _check_finite(X, cls, allow_nan)
+        layout = _check_future(estimator, X, reset, allow_nan) if future else None
+        _check_finite(history(X, layout), cls, allow_nan)
     except ValueError as error:
         if allow_nan or "NaN" not in str(error) or not hasattr(estimator, "missing"):
             raise
@@ -406,6 +415,30 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
     else:
         _check_sequence_shape(estimator, X.shape)
     return (X if dtype is None else X.astype(dtype, copy=False)), y
+
+
+def _check_future(estimator, X, reset, allow_nan):
+    """Find and check the known-future layout of ``X``; store it in ``fit``."""
+    fitted = None if reset else getattr(estimator, "_future_layout", None)
+    pattern = None
+    if X.ndim == 3 and X.size and (reset or fitted is not None):
+        chunks = row_chunks(len(X), chunk_rows(X.shape[1:]))
+        pattern = find_layout(X, chunks)
+    cls = type(estimator).__name__
+    if fitted is not None and pattern != tuple(fitted[:2]):
+        raise ValueError(
+            f"{cls} was fitted on windows of {fitted[0]} history and {fitted[1]} "
+            f"known-future steps (a last channel marking the future steps with 1), but "
+            "X does not have that layout. Window X with the Windower fitted with the "
+            "model, on the same lead columns.")
+    layout = None
+    if pattern is not None:
+        known = check_layout(cls, X, pattern, allow_nan=allow_nan,
+                             fitted=None if fitted is None else fitted[2], chunks=chunks)
+        layout = (*pattern, known)
+    if reset:
+        estimator._future_layout = layout
+    return layout
 
 
 def _check_finite(X, cls, allow_nan):

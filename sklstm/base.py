@@ -42,6 +42,7 @@ from ._validation import (
     inherit_rules,
     row_chunks,
 )
+from ._future import history
 from ._window_norm import (
     MODES,
     ChannelMoments,
@@ -55,6 +56,7 @@ from ._window_norm import (
     to_window_units,
     window_stats,
 )
+from .nn.decoder import FutureDecoder
 from .nn.losses import LOSSES, MaskedLoss, PositiveOutput
 from .nn.quantile import PinballLoss, QuantileHead
 from .nn.skip import LinearSkip
@@ -63,6 +65,9 @@ __all__ = ["SequenceRegressor"]
 
 #: Training windows that ``window_norm="auto"`` reads to choose (evenly spaced).
 AUTO_ROWS = 4000
+
+#: The decoder's size for a variant without ``hidden_size``.
+DECODER_SIZE = 64
 
 class Registered(Options):
     """Rule: a name in a registry, read when checked (so later entries count too)."""
@@ -589,6 +594,14 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
     #: Whether ``missing="mask"`` applies (its availability channels widen the input).
     _supports_missing = True
 
+    #: Whether windows with known-future steps (:mod:`sklstm._future`) are read
+    #: with :class:`~sklstm.nn.decoder.FutureDecoder` (else they are refused).
+    _decodes_future = True
+
+    #: Fitted known-future layout ``(n_history, n_future, known channels)``;
+    #: ``None`` for plain windows (and for models saved before it existed).
+    _future_layout = None
+
     def _prepare_fit(self, X, y):
         """Hook: set the fitted layout that the data determine, before any encoding.
 
@@ -691,7 +704,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         check_is_fitted(self)
         mask = self.missing == "mask"
         X, _ = check_sequences(self, X, reset=False, max_ndim=self._max_ndim, allow_nan=mask,
-                               dtype=None)
+                               dtype=None, future=True)
         channel = self.target_channel
         if mask and channel is not None and X.ndim == 3 and channel < X.shape[2]:
             empty = np.concatenate([
@@ -774,7 +787,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         y, _ = flatten_target(self, y, self._max_target_ndim, fitted_shape=self._target_shape)
         X, y = check_sequences(self, X, y, reset=False, max_ndim=self._max_ndim,
                                y_required=True, allow_nan=self.missing == "mask",
-                               dtype=None)
+                               dtype=None, future=True)
         y = check_target(y)
         if y.shape[1] != self._y_scaler.n_features_in_:
             raise ValueError(
@@ -820,13 +833,33 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         y, self._target_shape = flatten_target(self, y, self._max_target_ndim)
         X, y = check_sequences(self, X, y, reset=True, max_ndim=self._max_ndim,
                                y_required=True, allow_nan=self.missing == "mask",
-                               dtype=None)
+                               dtype=None, future=True)
         y = check_target(y)
+        self._check_future_steps(y)
         self._check_loss(y)
         weight = self._check_weight(sample_weight, X)
         self.quantiles_ = None if self.quantiles is None else training_levels(self.quantiles)
         self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         return X, y, weight
+
+    def _check_future_steps(self, y):
+        """Check that windows with known-future steps have one step per output."""
+        layout = self._future_layout
+        if layout is not None and not self._decodes_future:
+            raise ValueError(
+                f"{type(self).__name__} cannot read windows with known-future steps "
+                f"(here {layout[1]} future step(s) after {layout[0]} history steps, "
+                "marked by the last channel): its input channels have fixed roles "
+                "(nodes, frames). Window the data with Windower(leads='keep') to pass "
+                "the lead columns as plain channels, or use a recurrent variant such "
+                "as LSTMRegressor, which decodes them step by step.")
+        if layout is not None and y.shape[1] != layout[1]:
+            raise ValueError(
+                f"{type(self).__name__}: the windows carry known-future inputs for "
+                f"{layout[1]} step(s) but y has {y.shape[1]} output(s); the decoder "
+                "forecasts one output per future step. Build X and y with the same "
+                "horizon (forecast_xy(..., horizon=h) gives h lead columns per covariate "
+                "and h target columns).")
 
     def _check_loss(self, y):
         """Check that ``loss`` fits the targets, ``quantiles`` and ``window_norm``."""
@@ -884,6 +917,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         else ``"last"`` (a trend under a swing of fixed size). Otherwise
         ``None``, which is right for stationary series.
         """
+        X = history(X, self._future_layout)            # the steps observed so far
         if self.window_norm != "auto":
             self._check_target_channel(X.shape[2])
             return self.window_norm
@@ -935,8 +969,13 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
             Location and scale of the target channel in each window.
         """
         stats = None
+        layout = self._future_layout
         if self.window_norm_ is not None:
-            loc, scale = window_stats(X, self.window_norm_)
+            # statistics of the history; known-future steps are taken relative to it
+            loc, scale = window_stats(history(X, layout), self.window_norm_)
+            if layout is not None:                     # the marker stays as it is
+                loc = np.pad(loc, ((0, 0), (0, 1)))
+                scale = np.pad(scale, ((0, 0), (0, 1)), constant_values=1.0)
             kept = ~self._normalized_channels(X.shape[2])
             loc[:, kept], scale[:, kept] = 0.0, 1.0
             Xn = normalize_windows(X, loc, scale)
@@ -954,6 +993,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         if observed is not None:            # zero-fill gaps; say where they were
             X = np.concatenate([np.where(observed, X, np.float32(0)),
                                 observed.astype(np.float32)], axis=2)
+        elif layout is not None:            # what is not known ahead: zero-filled
+            X = np.where(np.isnan(X), np.float32(0), X)
         return X, stats
 
     def _normalized_channels(self, n_channels):
@@ -1066,11 +1107,38 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         )
 
     def _network(self, input_shape, n_outputs):
-        """The variant's module, beside a linear skip of the window when ``skip`` is on."""
-        module = self._build_module(input_shape, n_outputs)
+        """The variant's module, beside a linear skip of the window when ``skip`` is on.
+
+        With known-future steps the variant's module is the encoder of the
+        history under a :class:`~sklstm.nn.decoder.FutureDecoder`.
+        """
+        layout = self._future_layout
+        if layout is None:
+            module = self._build_module(input_shape, n_outputs)
+        else:
+            module = self._decoder(input_shape, n_outputs)
         if self.skip and len(input_shape) == 2:
             module = LinearSkip(module, *input_shape, n_outputs)
         return module
+
+    def _decoder(self, input_shape, n_outputs):
+        """The variant's module over the history, and a decoder over the future steps."""
+        n_history, n_future, known = self._future_layout
+        n_channels = input_shape[-1]
+        marker = n_channels - 1
+        history_channels = [c for c in range(n_channels) if c != marker]
+        future_channels = [*known, marker]
+        if self.missing == "mask":          # values, then availability: marker is values' last
+            n_values = n_channels // 2
+            marker = n_values - 1
+            history_channels = [c for c in range(n_channels) if c not in (marker, 2 * marker + 1)]
+            future_channels = [*known, *(n_values + c for c in known), marker]
+        size = getattr(self, "hidden_size", DECODER_SIZE)
+        size = size if isinstance(size, numbers.Integral) else int(list(size)[-1])
+        encoder = self._build_module((n_history, len(history_channels)), size)
+        return FutureDecoder(encoder, n_history, history_channels, future_channels,
+                             context_size=size, hidden_size=size,
+                             n_per_step=n_outputs // n_future)
 
     def _criterion(self):
         """skorch's criterion settings: ``loss`` or pinball, masked and weighted if needed."""

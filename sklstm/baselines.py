@@ -39,6 +39,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._future import history
 from ._intervals import IntervalMixin
 from ._ridge import ridge_loo, row_blocks
 from ._validation import (
@@ -81,6 +82,9 @@ class _WindowBaseline(IntervalMixin, RegressorMixin, BaseEstimator):
     }
     _takes_frames = False
 
+    #: Fitted known-future layout of the windows (:mod:`sklstm._future`), or None.
+    _future_layout = None
+
     def __init_subclass__(cls, **kwargs):
         """A subclass lists only the parameter rules it adds."""
         super().__init_subclass__(**kwargs)
@@ -106,7 +110,7 @@ class _WindowBaseline(IntervalMixin, RegressorMixin, BaseEstimator):
         max_ndim = 5 if self._takes_frames else 3
         y, self._target_shape = flatten_target(self, y, max_ndim - 1)
         X, y = check_sequences(self, X, y, reset=True, y_required=True, dtype=None,
-                               max_ndim=max_ndim)
+                               max_ndim=max_ndim, future=True)
         y = check_target(y)
         self._check_frames(X.shape)
         X = self._as_windows(X)
@@ -122,7 +126,7 @@ class _WindowBaseline(IntervalMixin, RegressorMixin, BaseEstimator):
     def _point(self, X):
         check_is_fitted(self)
         X, _ = check_sequences(self, X, reset=False, dtype=None,
-                               max_ndim=5 if self._takes_frames else 3)
+                               max_ndim=5 if self._takes_frames else 3, future=True)
         return self._predict_windows(self._as_windows(X))
 
     def _point_and_bounds(self, X, coverage):
@@ -192,6 +196,7 @@ class _NaiveBaseline(_WindowBaseline):
     _takes_frames = True
 
     def _predict_windows(self, X):
+        X = history(X, self._future_layout)             # the steps observed so far
         if len(self._target_shape) > 1:                 # frames: every pixel, one step
             series = X                                  # (n, T, P)
         else:
@@ -317,7 +322,8 @@ class SeasonalNaiveRegressor(_NaiveBaseline):
 
     def _check_windows(self, shape):
         super()._check_windows(shape)
-        n_timesteps = shape[1]
+        layout = self._future_layout
+        n_timesteps = shape[1] if layout is None else layout[0]      # history steps
         if n_timesteps < self.season_length:
             raise ValueError(
                 f"SeasonalNaiveRegressor: season_length={self.season_length} but "
@@ -390,21 +396,37 @@ class _LagDesign:
     rows or columns asked for are built, as float64, so the lags of a
     :class:`~sklstm.Windower` view are never materialised.
 
+    With known-future steps (:mod:`sklstm._future`) the lags are those of
+    the history, and the values known ahead follow as they are, step by step
+    (future step first, channels fastest).
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_timesteps, n_features)
         Windows, possibly a strided view.
     window_norm : {"last", "mean"} or None
         The location, as in :class:`RidgeLagsRegressor`.
+    layout : tuple or None, default=None
+        The windows' known-future layout.
     """
 
-    def __init__(self, X, window_norm):
-        self.X = X
+    def __init__(self, X, window_norm, layout=None):
+        self.future = None if layout is None else (layout[0], list(layout[2]))
+        self.X = history(X, layout)
+        self.full = X
         self.window_norm = window_norm
-        n, n_steps, n_channels = X.shape
+        n, n_steps, n_channels = self.X.shape
         self.n_samples = n
         self.n_lags = n_steps * n_channels
-        self.n_features = self.n_lags + (n_channels if window_norm else 0)
+        self.n_located = self.n_lags + (n_channels if window_norm else 0)
+        self.n_ahead = 0 if layout is None else layout[1] * len(layout[2])
+        self.n_features = self.n_located + self.n_ahead
+
+    def _ahead(self, rows):
+        """The known-future values of windows ``rows``, ``(n_rows, n_ahead)``, float64."""
+        start, known = self.future
+        block = np.asarray(self.full[rows, start:], dtype=np.float64)[:, :, known]
+        return block.reshape(len(block), -1)
 
     def _locations(self, W):
         return W[:, -1, :] if self.window_norm == "last" else W.mean(axis=1)
@@ -413,12 +435,16 @@ class _LagDesign:
         """Features of windows ``rows`` (a slice), shape (n_rows, n_features)."""
         W = np.asarray(self.X[rows], dtype=np.float64)               # (c, T, F)
         if self.window_norm is None:
-            return W.reshape(len(W), -1)
-        loc = self._locations(W)                                      # (c, F)
-        Z = np.empty((len(W), W.shape[1] + 1, W.shape[2]))           # lags, then locations
-        np.subtract(W, loc[:, np.newaxis, :], out=Z[:, :-1])
-        Z[:, -1] = loc
-        return Z.reshape(len(W), -1)
+            Z = W.reshape(len(W), -1)
+        else:
+            loc = self._locations(W)                                  # (c, F)
+            Z = np.empty((len(W), W.shape[1] + 1, W.shape[2]))       # lags, then locations
+            np.subtract(W, loc[:, np.newaxis, :], out=Z[:, :-1])
+            Z[:, -1] = loc
+            Z = Z.reshape(len(W), -1)
+        if self.future is None or not self.n_ahead:
+            return Z
+        return np.concatenate([Z, self._ahead(rows)], axis=1)
 
     def columns(self, size):
         """Yield ``(columns, block)``: the features of whole time steps, all rows."""
@@ -435,7 +461,9 @@ class _LagDesign:
                 W = W - loc[:, np.newaxis, :]
             yield slice(start * n_channels, stop * n_channels), W.reshape(n, -1)
         if loc is not None:
-            yield slice(self.n_lags, self.n_features), loc
+            yield slice(self.n_lags, self.n_located), loc
+        if self.n_ahead:
+            yield slice(self.n_located, self.n_features), self._ahead(slice(None))
 
 
 class RidgeLagsRegressor(_WindowBaseline):
@@ -556,7 +584,7 @@ class RidgeLagsRegressor(_WindowBaseline):
         """The target channel's location in each window, shape (n_samples,), or None."""
         if self.window_norm is None:
             return None
-        series = X[:, :, self.target_channel]
+        series = history(X, self._future_layout)[:, :, self.target_channel]
         if self.window_norm == "last":
             return np.asarray(series[:, -1], dtype=np.float64)
         return series.mean(axis=1, dtype=np.float64)
@@ -565,7 +593,8 @@ class RidgeLagsRegressor(_WindowBaseline):
         loc = self._target_location(X)
         if loc is not None:
             y = y - loc[:, np.newaxis]
-        solution = ridge_loo(_LagDesign(X, self.window_norm), y, self.alphas,
+        solution = ridge_loo(_LagDesign(X, self.window_norm, self._future_layout), y,
+                             self.alphas,
                              standardize=True, alpha_per_target=self.alpha_per_output)
         self.coef_ = solution.coef.T
         self.intercept_ = solution.intercept
@@ -573,7 +602,7 @@ class RidgeLagsRegressor(_WindowBaseline):
         self.solver_ = solution.solver
 
     def _predict_windows(self, X):
-        design = _LagDesign(X, self.window_norm)
+        design = _LagDesign(X, self.window_norm, self._future_layout)
         y_pred = np.empty((len(X), len(self.intercept_)))
         for rows in row_blocks(len(X), design.n_features):
             y_pred[rows] = design.rows(rows) @ self.coef_.T + self.intercept_

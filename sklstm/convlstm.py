@@ -86,6 +86,7 @@ class ConvLSTMRegressor(SequenceRegressor):
     """
 
     _max_ndim = 5
+    _decodes_future = False    # gates are convolutions over a grid, not per channel
     _max_target_ndim = 4
     _variant_params = {"hidden_channels": 8, "kernel_size": 3, "padding": "same",
                        "peephole": True}

@@ -211,6 +211,7 @@ class TreeLSTMRegressor(SequenceRegressor):
 
     _onnx_exportable = False   # DGL message passing has no ONNX form
     _supports_missing = False  # channel j is node j: no room for availability channels
+    _decodes_future = False    # nor for a known-future marker
     _variant_params = {"hierarchy": None, "cell": "childsum", "direction": "both",
                        "coherent": False, "skip": False, "level_weights": "uniform",
                        "season_length": "auto", "heads": "level", "max_epochs": 20}

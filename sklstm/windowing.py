@@ -10,6 +10,7 @@ rows of the input that end at ``t``. Because the number of rows never changes,
 """
 
 import numbers
+import re
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,43 @@ def _flatten_is_on(windower):
             "output (n_samples, window, n_features) has no 2-D columns to name."
         )
     return True
+
+
+#: A lead column of forecast_xy: ``name_lead{k}``, the value of ``name`` k steps ahead.
+_LEAD = re.compile(r"^(?P<name>.+)_lead(?P<step>[1-9][0-9]*)$")
+
+
+def _lead_plan(names):
+    """Where the lead columns among feature ``names`` go: ``(base, leads, covariates)``.
+
+    ``base`` indexes the other columns, ``leads`` is an ``(h, n_covariates)``
+    index array (row ``k - 1``: every covariate's ``_lead{k}`` column) and
+    ``covariates`` their names in order of first appearance; ``None`` when
+    no column is a lead.
+    """
+    steps = {}
+    for i, label in enumerate(names):
+        match = _LEAD.match(str(label))
+        if match:
+            steps.setdefault(match["name"], {})[int(match["step"])] = i
+    if not steps:
+        return None
+    horizon = max(max(found) for found in steps.values())
+    for name, found in steps.items():
+        missing = [k for k in range(1, horizon + 1) if k not in found]
+        if missing:
+            raise ValueError(
+                f"Windower: future covariate {name!r} has lead columns for steps "
+                f"{sorted(found)} but not {[f'{name}_lead{k}' for k in missing][:5]}; every "
+                f"covariate known ahead needs the leads 1 to {horizon}, as forecast_xy "
+                "builds them. Add the missing columns, drop the covariate's leads, or "
+                "use leads='keep' to window them as plain columns.")
+    covariates = list(steps)
+    leads = np.array([[steps[name][k] for name in covariates]
+                      for k in range(1, horizon + 1)], dtype=np.intp)
+    used = set(leads.ravel().tolist())
+    base = np.array([i for i in range(len(names)) if i not in used], dtype=np.intp)
+    return base, leads, covariates
 
 
 def _is_column_key(value):
@@ -67,6 +105,15 @@ class Windower(TransformerMixin, BaseEstimator):
         are taken in the order they appear (sort by time within a series
         first). The id column is not a feature: it is left out of the
         windows. ``None`` windows all rows as one series.
+    leads : {"fold", "keep"}, default="fold"
+        What to do with the lead columns of covariates known ahead
+        (``name_lead1 ... name_leadh`` from :func:`forecast_xy`'s
+        ``future_covariates``), found by their names in a DataFrame.
+        ``"fold"``: each window gets ``h`` future time steps after its
+        history, where the covariate's lead ``k`` sits at step ``k`` (see
+        Notes); the models read them one step at a time. ``"keep"``: they are
+        plain columns, repeated at every step of the window. With
+        ``flatten=True``, or without lead columns, both are the same.
 
     Attributes
     ----------
@@ -74,6 +121,9 @@ class Windower(TransformerMixin, BaseEstimator):
         Number of input columns seen in ``fit``.
     feature_names_in_ : ndarray of str
         Column names, when ``fit`` saw a DataFrame with string column names.
+    known_future_ : list of str
+        The covariates whose lead columns were folded into future steps, in
+        channel order (empty when there are none).
 
     See Also
     --------
@@ -92,6 +142,20 @@ class Windower(TransformerMixin, BaseEstimator):
     cross-validation the first ``window - 1`` rows of every test fold are
     therefore padded rather than preceded by the end of the training fold;
     keep test folds much longer than the window.
+
+    **Known-future steps.** With lead columns and ``leads="fold"`` the output
+    is ``(n_samples, window + h, n_channels + 1)``, the layout of
+    :mod:`sklstm._future`. The channels are the other (non-lead) columns in
+    their order, then one channel per covariate known ahead, then a marker
+    that is 0 on the ``window`` history steps and 1 on the ``h`` future
+    steps. A covariate's channel holds its value at each step: on the
+    history, its lead 1 of the row before (the first row of a series repeats
+    its own); on future step ``k``, its lead ``k`` of the window's last row.
+    The other channels (the target, past covariates) are NaN on the future
+    steps: they are not known yet. A window then costs ``(window + h) x
+    (n_channels + 1)`` values instead of ``window x (n_other + n_covariates x
+    h)``, and the output is a copy (O(n_samples x (window + h))), not a view.
+    Every sklstm estimator recognises the layout by its marker.
 
     A 1-D NumPy array is rejected (as everywhere in scikit-learn) because it is
     ambiguous; pass ``x.reshape(-1, 1)``. A pandas Series is one column.
@@ -134,13 +198,16 @@ class Windower(TransformerMixin, BaseEstimator):
         "flatten": Options([True, False]),
         "series_id": Options([None], extra=_is_column_key,
                              extra_text="a column name (str) or index (int >= 0)"),
+        "leads": Options(["fold", "keep"]),
     }
 
-    def __init__(self, window=12, *, padding="edge", flatten=False, series_id=None):
+    def __init__(self, window=12, *, padding="edge", flatten=False, series_id=None,
+                 leads="fold"):
         self.window = window
         self.padding = padding
         self.flatten = flatten
         self.series_id = series_id
+        self.leads = leads
 
     def fit(self, X, y=None):
         """Check the parameters and record the input columns.
@@ -159,6 +226,13 @@ class Windower(TransformerMixin, BaseEstimator):
         """
         check_params(self, self._parameter_constraints)
         self._validate(X, reset=True)
+        self._plan = None
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and self.leads == "fold" and not self.flatten:
+            if self.series_id is not None:
+                names = np.delete(names, self._id_index(list(names)))
+            self._plan = _lead_plan(list(names))
+        self.known_future_ = [] if self._plan is None else list(self._plan[2])
         return self
 
     def transform(self, X):
@@ -176,14 +250,21 @@ class Windower(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, series = self._validate(X, reset=False)
-        if series is None:
+        plan = getattr(self, "_plan", None)
+        if series is None and plan is None:
             windows = self._windows(X)                               # (n, w, F), a view
         else:
-            windows = np.empty((len(X), self.window, X.shape[1]), dtype=X.dtype)
-            order = np.argsort(series, kind="stable")                # rows grouped by series
-            starts = np.flatnonzero(np.diff(series[order])) + 1
-            for rows in np.split(order, starts):                     # each series' rows
-                windows[rows] = self._windows(X[rows])
+            one = self._windows if plan is None else self._fold
+            steps = self.window + (0 if plan is None else len(plan[1]))
+            channels = X.shape[1] if plan is None else len(plan[0]) + len(plan[2]) + 1
+            windows = np.empty((len(X), steps, channels), dtype=X.dtype)
+            if series is None:
+                windows[:] = one(X)
+            else:
+                order = np.argsort(series, kind="stable")            # rows grouped by series
+                starts = np.flatnonzero(np.diff(series[order])) + 1
+                for rows in np.split(order, starts):                 # each series' rows
+                    windows[rows] = one(X[rows])
         if self.flatten:
             return windows.reshape(len(X), -1)                       # (n, w * F)
         return windows
@@ -196,6 +277,21 @@ class Windower(TransformerMixin, BaseEstimator):
         padded = np.concatenate([pad, X])                            # (n + w - 1, F)
         windows = sliding_window_view(padded, self.window, axis=0)  # (n, F, w)
         return windows.transpose(0, 2, 1)                            # (n, w, F)
+
+    def _fold(self, X):
+        """Windows of one series ``(n, F)`` with its leads folded: ``(n, w + h, C + 1)``."""
+        base, leads, _ = self._plan
+        ahead = X[:, leads]                                          # (n, h, K)
+        current = np.concatenate([ahead[:1, 0], ahead[:-1, 0]])      # (n, K): value at t
+        past = self._windows(np.concatenate([X[:, base], current], axis=1))  # (n, w, B + K)
+        n, h, B = len(X), leads.shape[0], len(base)
+        out = np.empty((n, self.window + h, past.shape[2] + 1), dtype=X.dtype)
+        out[:, :self.window, :-1] = past
+        out[:, :self.window, -1] = 0                                 # marker: history
+        out[:, self.window:, :B] = np.nan                            # not known yet
+        out[:, self.window:, B:-1] = ahead
+        out[:, self.window:, -1] = 1                                 # marker: future
+        return out
 
     @available_if(_flatten_is_on)
     def get_feature_names_out(self, input_features=None):

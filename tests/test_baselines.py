@@ -441,7 +441,8 @@ def _old_ridge_on_lags(X, y, window_norm, X_new):
 
 
 def _covariate_windows(n=320, window=12, horizon=6, seed=0):
-    """Windower views of a series with two future covariates' leads (low rank)."""
+    """Windower views of a series with two future covariates' leads kept as plain
+    channels at every step (``leads="keep"``: the wide, low-rank layout)."""
     rng = np.random.RandomState(seed)
     t = np.arange(n + horizon)
     temperature = np.sin(2 * np.pi * t / 24) + 0.3 * rng.normal(size=len(t))
@@ -451,7 +452,8 @@ def _covariate_windows(n=320, window=12, horizon=6, seed=0):
                           "workday": workday})
     X, y = forecast_xy(frame, horizon=horizon, target="target", time="time",
                        future_covariates=["temperature", "workday"])
-    return Windower(window=window).fit_transform(X)[window - 1:], np.asarray(y)[window - 1:]
+    windows = Windower(window=window, leads="keep").fit_transform(X)
+    return windows[window - 1:], np.asarray(y)[window - 1:]
 
 
 @pytest.mark.parametrize("window_norm", [None, "last", "mean"])

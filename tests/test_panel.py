@@ -205,8 +205,13 @@ def test_every_variant_fits_panel_windows_and_predicts_unseen_series(name):
         X, y = forecast_xy(panel, 1, target="sales", series_id="series_id", time="date",
                            past_covariates="price", future_covariates=["promo", "price"],
                            static_covariates="category")
-    windows = Windower(window=7, series_id="series_id").fit_transform(X)
-    assert windows.shape == (len(X), 7, 1 if name == "tree" else 5)
+    # ConvLSTM reads channels as a grid: the promotion's and price's leads stay
+    # plain channels; every other variant decodes them over one future step
+    leads = "keep" if name == "convlstm" else "fold"
+    windows = Windower(window=7, series_id="series_id", leads=leads).fit_transform(X)
+    # sales, price, category, then promo and price at each step and the marker
+    expected = {"tree": (7, 1), "convlstm": (7, 5)}.get(name, (7 + 1, 6))
+    assert windows.shape == (len(X), *expected)
     fitted_rows = X["series_id"].isin(["p0", "p1", "p2"]).to_numpy()
     model = VARIANTS[name](**variant_params(name))
     model.fit(windows[fitted_rows], y[fitted_rows])

@@ -297,8 +297,9 @@ def test_long_table_drops_rows_per_series():
         forecast_xy(data, 5, target="v", series_id="id")
 
 
+@pytest.mark.parametrize("leads", ["keep", "fold"])
 @pytest.mark.parametrize("padding", ["edge", "zero"])
-def test_no_window_crosses_series(padding):
+def test_no_window_crosses_series(padding, leads):
     # series k lives in [1000 k, 1000 k + 999]; rows interleaved, lengths differ
     rng = np.random.RandomState(0)
     rows = []
@@ -309,11 +310,17 @@ def test_no_window_crosses_series(padding):
     data = data.sample(frac=1.0, random_state=0).reset_index(drop=True)
     X, y = forecast_xy(data, 2, target="units", series_id="store", time="day",
                        future_covariates="plan")
-    windows = Windower(window=8, padding=padding, series_id="store").fit_transform(X)
-    assert windows.shape == (len(X), 8, 3)                      # units, plan_lead1, 2
+    windows = Windower(window=8, padding=padding, series_id="store",
+                       leads=leads).fit_transform(X)
+    if leads == "keep":
+        assert windows.shape == (len(X), 8, 3)                  # units, plan_lead1, 2
+    else:                                                       # units, plan; marker
+        assert windows.shape == (len(X), 8 + 2, 3)
+        windows = windows[:, :, :2]
     series = X["store"].str[1:].astype(int).to_numpy()
     band = np.floor(windows / 1000)                             # which series a value is from
     real = windows != 0 if padding == "zero" else np.ones(windows.shape, dtype=bool)
+    real &= ~np.isnan(windows)                                  # not known ahead
     for row in range(len(X)):                                   # every row checked
         assert (band[row][real[row]] == series[row]).all(), row
     assert (np.floor(y.to_numpy() / 1000) == series[:, None]).all()
@@ -335,7 +342,8 @@ def test_long_table_passes_nan_through():
     np.testing.assert_array_equal(X["temp_lead1"], [1.0, 2.0, 3.0] * 2)
     np.testing.assert_array_equal(y["v_t+1"], [np.nan, 3.0, 4.0] * 2)
     windows = Windower(window=2, series_id="id").fit_transform(X)
-    np.testing.assert_array_equal(windows[:, :, 0], [[1, 1], [1, np.nan], [np.nan, 3]] * 2)
+    np.testing.assert_array_equal(windows[:, :2, 0], [[1, 1], [1, np.nan], [np.nan, 3]] * 2)
+    np.testing.assert_array_equal(windows[:, 2, 0], np.nan)          # not known ahead
 
 
 def test_long_table_exog_and_past_and_future_roles():
@@ -363,7 +371,9 @@ def test_static_categorical_goes_through_a_column_transformer():
                          LastValueRegressor()).fit(X, y)
     np.testing.assert_array_equal(pipe.predict(X).ravel(), X["sales"])  # sales: channel 0
     windows = pipe[:-1].transform(X)
-    assert windows.shape == (len(X), 7, 3 + panel["category"].nunique())
+    # sales, the categories, then promo and price at each step, the marker; one
+    # future step
+    assert windows.shape == (len(X), 7 + 1, 4 + panel["category"].nunique())
 
 
 def _small_table():
