@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._forward import take_rows
+from ._future import history
 from ._intervals import IntervalMixin, conformal_margin, level_index
 
 __all__ = ["ModelIntervalsMixin"]
@@ -101,6 +102,7 @@ class ModelIntervalsMixin(IntervalMixin):
         channel = self.target_channel
         if channel is None or X.ndim != 3 or channel >= X.shape[2]:
             return None
+        X = history(X, getattr(self, "_future_layout", None))     # observed steps only
         window = X[:, :, channel].astype(np.float64)
         std = np.nanstd if self.missing == "mask" else np.std
         return std(window, axis=1)[:, np.newaxis]

@@ -130,9 +130,13 @@ class _PredictGraph(nn.Module):
 
     def __init__(self, module, *, model_shape, prediction_shape, x_loc, x_scale, y_mean,
                  y_scale, window_norm, target_channel, normalized=None, median_index=None,
-                 with_quantiles=False, interval=None, spread_channel=None, spread_floor=1.0):
+                 with_quantiles=False, interval=None, spread_channel=None, spread_floor=1.0,
+                 n_history=None):
         super().__init__()
         self.module = module
+        # known-future steps (sklstm._future): statistics of the first n_history
+        # steps, without the marker; what is not known ahead (NaN) is zero-filled
+        self.n_history = n_history
         self.model_shape = tuple(int(s) for s in model_shape)
         self.prediction_shape = tuple(int(s) for s in prediction_shape)
         self.window_norm = window_norm
@@ -159,8 +163,9 @@ class _PredictGraph(nn.Module):
 
     def forward(self, x):
         spread = None
+        past = x if self.n_history is None else x[:, :self.n_history, :-1]
         if self.interval and self.spread_channel is not None:     # conformal="scaled"
-            window = x[:, :, self.spread_channel].double()                # (N, T)
+            window = past[:, :, self.spread_channel].double()             # (N, T)
             centred = window - window.mean(dim=1, keepdim=True)
             spread = torch.clamp((centred * centred).mean(dim=1, keepdim=True).sqrt(),
                                  min=self.spread_floor)                   # (N, 1)
@@ -168,7 +173,10 @@ class _PredictGraph(nn.Module):
         target_stats = None
         if self.window_norm is not None:
             x64 = x.double()
-            loc, scale = _window_stats(x64, self.window_norm)     # (N, C) each
+            loc, scale = _window_stats(past.double(), self.window_norm)   # (N, C) each
+            if self.n_history is not None:                        # the marker: as it is
+                loc = torch.cat([loc, torch.zeros_like(loc[:, :1])], dim=1)
+                scale = torch.cat([scale, torch.ones_like(scale[:, :1])], dim=1)
             if self.kept is not None:
                 loc = torch.where(self.kept, torch.zeros_like(loc), loc)
                 scale = torch.where(self.kept, torch.ones_like(scale), scale)
@@ -179,6 +187,8 @@ class _PredictGraph(nn.Module):
                                 scale[:, self.target_channel:self.target_channel + 1])
         # training channel standardisation, in float64 as in predict
         x = ((x.double() - self.x_loc) / self.x_scale).float()
+        if self.n_history is not None:
+            x = torch.where(torch.isnan(x), torch.zeros_like(x), x)
         raw = self.module(x).double()                 # (N, n_outputs[, n_quantiles])
 
         def decode(y):                                # (N, n_outputs) model units
@@ -470,6 +480,12 @@ def _predict_graph(estimator, coverage=None):
     """
     sequence_shape = tuple(int(s) for s in estimator._sequence_shape)
     probe = np.random.RandomState(0).normal(size=(3,) + sequence_shape).astype(np.float32)
+    layout = estimator._future_layout
+    if layout is not None:                    # windows with known-future steps
+        n_history, _, known = layout
+        probe[:, :, -1] = np.arange(sequence_shape[0]) >= n_history         # the marker
+        unknown = [c for c in range(sequence_shape[1] - 1) if c not in known]
+        probe[:, n_history:, unknown] = np.nan
     model_inputs, _ = estimator._model_inputs(probe)
     expected = [np.asarray(estimator.predict(probe), dtype=np.float64)]
     levels = estimator.quantiles_
@@ -493,6 +509,7 @@ def _predict_graph(estimator, coverage=None):
         with_quantiles=_exports_quantiles(estimator),
         interval=None if coverage is None else estimator._interval_plan(coverage),
         **_spread_rule(estimator, sequence_shape),
+        n_history=None if layout is None else layout[0],
     ).eval()
     with torch.no_grad():
         got = graph(torch.from_numpy(probe))

@@ -390,3 +390,34 @@ def test_missing_onnx_names_the_extra(monkeypatch, series_xy):
     monkeypatch.setitem(sys.modules, "onnx", None)    # makes `import onnx` fail
     with pytest.raises(ImportError, match=r'sklstm\[export\]'):
         to_onnx(reg, None)
+
+
+@pytest.mark.parametrize("params", [dict(window_norm="relative", conformal=True),
+                                    dict(quantiles=(0.1, 0.9), window_norm="last")],
+                         ids=["relative-conformal", "quantiles"])
+def test_known_future_decoder_exports(params):
+    # windows with known-future steps: the decoder, history statistics, NaN
+    # (not known ahead) zero-filled inside the graph
+    rng = np.random.RandomState(0)
+    n, T, h = 60, 6, 3
+    promo = rng.normal(size=n + T + h)
+    units = 50.0 + np.cumsum(rng.normal(size=n + T + h)) + 2 * promo
+    X = np.zeros((n, T + h, 3), dtype=np.float32)
+    for i in range(n):
+        X[i, :T, 0] = units[i:i + T]
+        X[i, :, 1] = promo[i:i + T + h]
+    X[:, T:, 0] = np.nan
+    X[:, T:, 2] = 1.0
+    y = np.stack([units[i + T:i + T + h] for i in range(n)])
+    reg = small(LSTMRegressor, **params).fit(X, y)
+    assert reg._future_layout == (T, h, (1,))
+    coverage = 0.8 if params.get("conformal") else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model = to_onnx(reg, None, coverage=coverage)
+    assert_matches_predict(model, reg, X[:7])
+    if coverage is not None:
+        session = ort.InferenceSession(model.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        got = session.run(None, {session.get_inputs()[0].name: X[:7]})[-1]
+        assert_float32_close(got, reg.predict_interval(X[:7], coverage))

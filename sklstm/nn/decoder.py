@@ -102,7 +102,7 @@ class FutureDecoder(nn.Module):
         h, _ = self.rnn(u, (h0, c0))                                     # (N, h, H)
         context = e.unsqueeze(1).expand(-1, h.shape[1], -1)              # (N, h, D)
         y = self.head(torch.cat([h, context], dim=2))                    # (N, h, P)
-        return y.reshape(len(x), -1)                                     # (N, h * P)
+        return y.flatten(1)                                              # (N, h * P)
 
     def with_body(self, body):
         """The same decoder (its trained weights) over another encoder."""
