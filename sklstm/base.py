@@ -973,9 +973,12 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         if self.window_norm_ is not None:
             # statistics of the history; known-future steps are taken relative to it
             loc, scale = window_stats(history(X, layout), self.window_norm_)
-            if layout is not None:                     # the marker stays as it is
+            if layout is not None:
+                # the marker, and covariates known ahead, keep their units: their
+                # level (a temperature, a promotion, the hour) drives the target
                 loc = np.pad(loc, ((0, 0), (0, 1)))
                 scale = np.pad(scale, ((0, 0), (0, 1)), constant_values=1.0)
+                loc[:, list(layout[2])], scale[:, list(layout[2])] = 0.0, 1.0
             kept = ~self._normalized_channels(X.shape[2])
             loc[:, kept], scale[:, kept] = 0.0, 1.0
             Xn = normalize_windows(X, loc, scale)
