@@ -973,12 +973,9 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         if self.window_norm_ is not None:
             # statistics of the history; known-future steps are taken relative to it
             loc, scale = window_stats(history(X, layout), self.window_norm_)
-            if layout is not None:
-                # the marker, and covariates known ahead, keep their units: their
-                # level (a temperature, a promotion, the hour) drives the target
+            if layout is not None:                     # the marker: see below
                 loc = np.pad(loc, ((0, 0), (0, 1)))
                 scale = np.pad(scale, ((0, 0), (0, 1)), constant_values=1.0)
-                loc[:, list(layout[2])], scale[:, list(layout[2])] = 0.0, 1.0
             kept = ~self._normalized_channels(X.shape[2])
             loc[:, kept], scale[:, kept] = 0.0, 1.0
             Xn = normalize_windows(X, loc, scale)
@@ -1001,11 +998,21 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         return X, stats
 
     def _normalized_channels(self, n_channels):
-        """Boolean mask of the channels ``window_norm`` applies to."""
+        """Boolean mask of the channels ``window_norm`` applies to.
+
+        With known-future steps, neither the marker nor the covariates known
+        ahead: their level (a temperature, a promotion, the hour), not their
+        change over the window, is what drives the target.
+        """
         if self.window_norm_channels == "all" or self.target_channel is None \
                 or self.target_channel >= n_channels:
-            return np.ones(n_channels, dtype=bool)
-        return np.arange(n_channels) == self.target_channel
+            normalized = np.ones(n_channels, dtype=bool)
+        else:
+            normalized = np.arange(n_channels) == self.target_channel
+        layout = self._future_layout
+        if layout is not None:
+            normalized[[*layout[2], n_channels - 1]] = False
+        return normalized
 
     def _target_stats(self, loc, scale):
         """The target's window statistics from every channel's ``(n_samples, n_channels)``."""
@@ -1113,7 +1120,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         """The variant's module, beside a linear skip of the window when ``skip`` is on.
 
         With known-future steps the variant's module is the encoder of the
-        history under a :class:`~sklstm.nn.decoder.FutureDecoder`.
+        window under a :class:`~sklstm.nn.decoder.FutureDecoder`.
         """
         layout = self._future_layout
         if layout is None:
@@ -1125,23 +1132,24 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         return module
 
     def _decoder(self, input_shape, n_outputs):
-        """The variant's module over the history, and a decoder over the future steps."""
+        """The variant's module over the whole window, and a decoder over the future steps."""
         n_history, n_future, known = self._future_layout
         n_channels = input_shape[-1]
         marker = n_channels - 1
-        history_channels = [c for c in range(n_channels) if c != marker]
         future_channels = [*known, marker]
+        # the decoder's step k also reads the target one horizon earlier (the same
+        # half-hour yesterday in a day-ahead forecast)
+        lags = [] if self.target_channel is None else [self.target_channel]
         if self.missing == "mask":          # values, then availability: marker is values' last
             n_values = n_channels // 2
-            marker = n_values - 1
-            history_channels = [c for c in range(n_channels) if c not in (marker, 2 * marker + 1)]
-            future_channels = [*known, *(n_values + c for c in known), marker]
+            future_channels = [*known, *(n_values + c for c in known), n_values - 1]
+            lags += [n_values + c for c in lags]
         size = getattr(self, "hidden_size", DECODER_SIZE)
         size = size if isinstance(size, numbers.Integral) else int(list(size)[-1])
-        encoder = self._build_module((n_history, len(history_channels)), size)
-        return FutureDecoder(encoder, n_history, history_channels, future_channels,
-                             context_size=size, hidden_size=size,
-                             n_per_step=n_outputs // n_future)
+        return FutureDecoder(self._build_module(input_shape, size), n_history,
+                             future_channels, context_size=size, hidden_size=size,
+                             n_per_step=n_outputs // n_future, lag_channels=lags,
+                             n_future=n_future)
 
     def _criterion(self):
         """skorch's criterion settings: ``loss`` or pinball, masked and weighted if needed."""
