@@ -6,7 +6,7 @@ windows a user gets from::
 
     X, y = forecast_xy(frame, horizon=48, target="demand", time="time",
                        future_covariates=["Temperature", "WorkDay"])
-    Xw = Windower(window=96).fit_transform(X)
+    Xw = Windower(window=96, leads="keep").fit_transform(X)
 
 that is 97 channels (the demand and 2 x 48 leads) at each of 96 steps: 9,312
 lags per window and 48 outputs. The ridge is fitted on ``--train`` windows
@@ -129,7 +129,10 @@ def main():
     frame = demand_frame(WINDOW - 1 + args.train + n_test + HORIZON, seed=args.seed)
     X, y = forecast_xy(frame, horizon=HORIZON, target="demand", time="time",
                        future_covariates=["Temperature", "WorkDay"])
-    Xw = Windower(window=WINDOW).fit_transform(X)      # a view, (n, 96, 97)
+    # the leads kept as channels at every step, the widest layout (the default,
+    # leads="fold", gives (n, 96 + 48, 4) windows: 96 x 4 lags and 48 x 2 values
+    # known ahead)
+    Xw = Windower(window=WINDOW, leads="keep").fit_transform(X)   # a view, (n, 96, 97)
     y = np.asarray(y, dtype=np.float64)
     first = WINDOW - 1                                 # the first full window
     train = slice(first, first + args.train)

@@ -405,7 +405,10 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
     a small ``nn.Module`` with ``body`` and ``with_body`` (so the quantized
     and exportable twins keep them): :class:`~sklstm.nn.quantile.QuantileHead`,
     :class:`~sklstm.nn.losses.PositiveOutput`,
-    :class:`~sklstm.nn.skip.LinearSkip`. Predict-time forward passes are
+    :class:`~sklstm.nn.skip.LinearSkip`, and the decoder over known-future
+    steps, :class:`~sklstm.nn.decoder.FutureDecoder` (the window layout is
+    :mod:`sklstm._future`; ``_future_layout`` says whether a fitted model
+    reads it). Predict-time forward passes are
     :mod:`sklstm._forward`; intervals and calibration
     :mod:`sklstm._model_intervals`; pickling :mod:`sklstm._pickling`;
     training batches :mod:`sklstm._training`.
