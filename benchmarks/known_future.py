@@ -337,7 +337,7 @@ def table(path):
             if r.empty:
                 continue
 
-            def cell(col):
+            def cell(col, r=r):
                 v = r[col]
                 return (f"{v.mean():.3f}" if len(v) == 1
                         else f"{v.mean():.3f} ({v.min():.3f}-{v.max():.3f})")

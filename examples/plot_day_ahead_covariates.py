@@ -26,7 +26,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.pipeline import Pipeline
 
 from sklstm import LSTMRegressor, SeasonalNaiveRegressor, Windower, forecast_xy
 from sklstm.baselines import RidgeLagsRegressor

@@ -25,6 +25,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._distributed import ACCELERATOR_TEXT, data_parallel_net, is_accelerator
 from ._forward import ChunkedForwardMixin, concatenate_rows
+from ._future import history
 from ._intervals import is_levels, training_levels
 from ._model_intervals import ModelIntervalsMixin
 from ._pickling import TorchStateMixin
@@ -42,7 +43,6 @@ from ._validation import (
     inherit_rules,
     row_chunks,
 )
-from ._future import history
 from ._window_norm import (
     MODES,
     ChannelMoments,
