@@ -214,13 +214,17 @@ def test_decoder_with_quantiles_conformal_mask_and_weights(tmp_path):
     loaded.partial_fit(X[WINDOW:150], y[WINDOW:150])
 
 
-def test_decoder_in_a_grid_search_over_a_panel():
+def test_decoder_in_a_grid_search_over_a_panel(tmp_path):
     data, roles = _table(120, n_series=3)
     X, y = forecast_xy(data, HORIZON, **roles)
     pipe = Pipeline([("win", Windower(WINDOW, series_id="shop")),
                      ("m", LSTMRegressor(hidden_size=8, max_epochs=3, random_state=0))])
     search = GridSearchCV(pipe, {"m__hidden_size": [4, 8]}, cv=TimeSeriesSplit(2)).fit(X, y)
     assert search.predict(X).shape == y.shape
+    sklstm.save(search.best_estimator_, tmp_path / "pipe")        # the Windower's plan too
+    loaded = sklstm.load(tmp_path / "pipe")
+    assert loaded[0].known_future_ == ["promo"]
+    assert_array_equal(loaded.predict(X), search.predict(X))
 
 
 # ----------------------------------------------------------------- bad input
