@@ -44,9 +44,12 @@ def table():
 
 def owned_mb(array):
     """Memory behind ``array``: its own bytes, or those of the array it views."""
-    while array.base is not None and isinstance(array.base, np.ndarray):
-        array = array.base
-    return array.nbytes / 2**20
+    owner, node = array, array
+    while getattr(node, "base", None) is not None:      # as_strided's wrapper too
+        node = node.base
+        if isinstance(node, np.ndarray):
+            owner = node
+    return owner.nbytes / 2**20
 
 
 def peak_mb():
