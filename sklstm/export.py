@@ -163,9 +163,9 @@ class _PredictGraph(nn.Module):
 
     def forward(self, x):
         spread = None
-        past = x if self.n_history is None else x[:, :self.n_history, :-1]
         if self.interval and self.spread_channel is not None:     # conformal="scaled"
-            window = past[:, :, self.spread_channel].double()             # (N, T)
+            seen = x if self.n_history is None else x[:, :self.n_history]   # the history
+            window = seen[:, :, self.spread_channel].double()             # (N, T)
             centred = window - window.mean(dim=1, keepdim=True)
             spread = torch.clamp((centred * centred).mean(dim=1, keepdim=True).sqrt(),
                                  min=self.spread_floor)                   # (N, 1)
@@ -173,7 +173,8 @@ class _PredictGraph(nn.Module):
         target_stats = None
         if self.window_norm is not None:
             x64 = x.double()
-            loc, scale = _window_stats(past.double(), self.window_norm)   # (N, C) each
+            past = x64 if self.n_history is None else x64[:, :self.n_history, :-1]
+            loc, scale = _window_stats(past, self.window_norm)    # (N, C) each
             if self.n_history is not None:                        # the marker: as it is
                 loc = torch.cat([loc, torch.zeros_like(loc[:, :1])], dim=1)
                 scale = torch.cat([scale, torch.ones_like(scale[:, :1])], dim=1)
