@@ -35,7 +35,7 @@ future steps, so it pickles and saves as it is.
 
 import numpy as np
 
-__all__ = ["find_layout", "check_layout", "history", "future_channels"]
+__all__ = ["find_layout", "check_layout", "history"]
 
 
 def _marker_pattern(X):
@@ -159,7 +159,3 @@ def history(X, layout):
         return X
     return X[:, :layout[0], :-1]
 
-
-def future_channels(layout):
-    """Channels known ahead of a fitted ``layout`` (empty for plain windows)."""
-    return () if layout is None else tuple(layout[2])

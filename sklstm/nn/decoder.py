@@ -37,18 +37,16 @@ known ahead) from MASE 0.67 to 0.50 and kept a simulated temperature-driven
 day-ahead demand at the same error.
 """
 
-import copy
-
 import torch
 from torch import nn
 
 from ._checks import check_sizes
-from .quantile import exportable_head
+from .quantile import WeightedHead
 
 __all__ = ["FutureDecoder"]
 
 
-class FutureDecoder(nn.Module):
+class FutureDecoder(WeightedHead, nn.Module):
     r"""Encoder over the history, LSTM decoder over the known-future steps.
 
     Parameters
@@ -127,15 +125,6 @@ class FutureDecoder(nn.Module):
         y = self.head(torch.cat([h, context], dim=2))                    # (N, h, P)
         return y.flatten(1)                                              # (N, h * P)
 
-    def with_body(self, body):
-        """The same decoder (its trained weights) over another encoder."""
-        twin = copy.copy(self)
-        twin._modules = dict(self._modules, body=body)
-        return twin
-
-    def exportable(self):
-        """A copy that exporters can trace (the body's ``exportable()`` when it has one)."""
-        return exportable_head(self)
 
     def extra_repr(self):
         return (f"n_history={self.n_history}, future_channels={self._future.tolist()}, "

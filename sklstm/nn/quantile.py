@@ -23,7 +23,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["QuantileHead", "PinballLoss", "pinball", "head_body", "map_body", "exportable_head"]
+__all__ = ["QuantileHead", "PinballLoss", "pinball", "head_body", "map_body", "exportable_head",
+           "WeightedHead"]
 
 
 class QuantileHead(nn.Module):
@@ -106,6 +107,24 @@ def exportable_head(head):
     """``head`` over a traceable copy of its body (the body's ``exportable()`` if it has one)."""
     exportable = getattr(head.body, "exportable", None)
     return head.with_body(exportable() if exportable is not None else copy.deepcopy(head.body))
+
+
+class WeightedHead:
+    """``with_body`` and ``exportable`` of a head that has weights of its own.
+
+    Mixed into an ``nn.Module`` whose network sits in ``self.body``
+    (:class:`~sklstm.nn.skip.LinearSkip`, :class:`~sklstm.nn.decoder.FutureDecoder`).
+    """
+
+    def with_body(self, body):
+        """The same head (its trained weights) over another body."""
+        twin = copy.copy(self)
+        twin._modules = dict(self._modules, body=body)
+        return twin
+
+    def exportable(self):
+        """A copy that exporters can trace (the body's ``exportable()`` when it has one)."""
+        return exportable_head(self)
 
 
 def map_body(module, function):

@@ -12,17 +12,15 @@ Recurrent models are poor at carrying a series' scale and its seasonal
 pattern through a saturating state; the skip carries both.
 """
 
-import copy
-
 import torch
 from torch import nn
 
-from .quantile import exportable_head
+from .quantile import WeightedHead
 
 __all__ = ["LinearSkip"]
 
 
-class LinearSkip(nn.Module):
+class LinearSkip(WeightedHead, nn.Module):
     r"""``body(x)`` plus a linear function of the flattened window.
 
     Parameters
@@ -57,15 +55,6 @@ class LinearSkip(nn.Module):
         # x: (N, T, C) -> skip term (N, O)
         return self.body(x) + self.skip(torch.flatten(x, 1))
 
-    def with_body(self, body):
-        """The same skip (its trained weights) over another body."""
-        twin = copy.copy(self)
-        twin._modules = dict(self._modules, body=body)
-        return twin
-
-    def exportable(self):
-        """A copy that exporters can trace (the body's ``exportable()`` when it has one)."""
-        return exportable_head(self)
 
     def extra_repr(self):
         return f"n_timesteps={self.n_timesteps}, n_channels={self.n_channels}"
