@@ -127,7 +127,7 @@ def check_layout(name, X, pattern, *, allow_nan, fitted=None, chunks=None):
     n_channels = X.shape[2] - 1
     seen = np.zeros((n_future, n_channels), dtype=np.int64)       # finite values per step
     for rows in [slice(None)] if chunks is None else chunks:
-        future = X[rows, n_history:, :-1]                          # (c, h, C)
+        future = np.asarray(X[rows, n_history:, :-1])              # (c, h, C)
         if np.isinf(future).any():
             raise ValueError(
                 f"{name}: the future steps of X contain infinity; a covariate known "

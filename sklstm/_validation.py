@@ -21,9 +21,10 @@ import re
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import assert_all_finite
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from ._future import check_layout, find_layout, history
+from ._lazy_windows import LazyWindows
 
 __all__ = [
     "TIME_ORDERS",
@@ -368,7 +369,10 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
         check["ensure_all_finite"] = "allow-nan"
     x_check = {**check, "ensure_all_finite": False}     # X: chunk by chunk, below
     try:
-        if y is not None or y_required:
+        if isinstance(X, LazyWindows):      # read on demand: validated chunk by chunk
+            X, y = _validate_lazy(estimator, X, y, reset=reset, y_required=y_required,
+                                  allow_nan=allow_nan)
+        elif y is not None or y_required:
             _reject_sparse("y", y, cls)
             if allow_nan:        # check_X_y would refuse NaN in y: check both alike
                 X, y = validate_data(estimator, X, y, reset=reset,
@@ -417,6 +421,22 @@ def check_sequences(estimator, X, y=None, *, reset, max_ndim=3, y_required=False
     return (X if dtype is None else X.astype(dtype, copy=False)), y
 
 
+def _validate_lazy(estimator, X, y, *, reset, y_required, allow_nan):
+    """``validate_data`` for :class:`~sklstm._lazy_windows.LazyWindows`: record or
+    check ``n_features_in_`` and validate ``y``, without materialising ``X``."""
+    validate_data(estimator, X, reset=reset, skip_check_array=True)
+    if y is None and not y_required:
+        return X, None
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the "
+                         "target y is None.")
+    _reject_sparse("y", y, type(estimator).__name__)
+    y = check_array(y, ensure_2d=False, dtype=[np.float64, np.float32],
+                    ensure_all_finite="allow-nan" if allow_nan else True, input_name="y")
+    check_consistent_length(X, y)
+    return X, y
+
+
 def _check_future(estimator, X, reset, allow_nan):
     """Find and check the known-future layout of ``X``; store it in ``fit``."""
     fitted = None if reset else getattr(estimator, "_future_layout", None)
@@ -446,7 +466,8 @@ def _check_finite(X, cls, allow_nan):
     if len(X) == 0 or X.size == 0:
         return
     for rows in row_chunks(len(X), chunk_rows(X.shape[1:])):
-        assert_all_finite(X[rows], allow_nan=allow_nan, estimator_name=cls, input_name="X")
+        assert_all_finite(np.asarray(X[rows]), allow_nan=allow_nan, estimator_name=cls,
+                          input_name="X")
 
 
 def chunk_rows(row_shape):

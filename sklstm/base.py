@@ -929,8 +929,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
             return None
         if LOSSES[self.loss].positive_output:     # window units could be negative
             return None
-        last = gather(X, np.s_[:, -1:])
-        last = window_stats(last[:, -1:, channel:channel + 1], "last")[0][:, 0]   # (n,)
+        last = gather(X, np.s_[:, -1:, channel:channel + 1])
+        last = window_stats(last, "last")[0][:, 0]   # (n,)
         mode = choose_window_norm(np.repeat(last[:, np.newaxis], y.shape[1], axis=1), y,
                                   mode="relative")
         rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), AUTO_ROWS)).astype(int))

@@ -48,8 +48,10 @@ from ._validation import (
     check_params,
     check_sequences,
     check_target,
+    chunk_rows,
     flatten_target,
     inherit_rules,
+    row_chunks,
 )
 
 __all__ = [
@@ -117,8 +119,16 @@ class _WindowBaseline(IntervalMixin, RegressorMixin, BaseEstimator):
         self._check_windows(X.shape)
         self.n_outputs_ = y.shape[1]
         self._fit_windows(X, y)
-        self.residuals_ = y - self._predict_windows(X)
+        self.residuals_ = y - self._predict_rows(X)
         return self
+
+    def _predict_rows(self, X):
+        """``_predict_windows`` one chunk of rows at a time, each chunk a dense array
+        (windows read on demand, :class:`~sklstm._lazy_windows.LazyWindows`, are
+        materialised a chunk at a time; a strided view stays a view)."""
+        size = chunk_rows(X.shape[1:])
+        parts = [self._predict_windows(np.asarray(X[rows])) for rows in row_chunks(len(X), size)]
+        return np.concatenate(parts) if parts else self._predict_windows(np.asarray(X))
 
     # IntervalMixin turns these into predict, predict_interval and
     # predict_quantiles (flat targets, (n_samples, n_outputs)).
@@ -127,7 +137,7 @@ class _WindowBaseline(IntervalMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X, _ = check_sequences(self, X, reset=False, dtype=None,
                                max_ndim=5 if self._takes_frames else 3, future=True)
-        return self._predict_windows(self._as_windows(X))
+        return self._predict_rows(self._as_windows(X))
 
     def _point_and_bounds(self, X, coverage):
         y_pred = self._point(X)
@@ -584,10 +594,11 @@ class RidgeLagsRegressor(_WindowBaseline):
         """The target channel's location in each window, shape (n_samples,), or None."""
         if self.window_norm is None:
             return None
-        series = history(X, self._future_layout)[:, :, self.target_channel]
+        X, channel = history(X, self._future_layout), self.target_channel
         if self.window_norm == "last":
-            return np.asarray(series[:, -1], dtype=np.float64)
-        return series.mean(axis=1, dtype=np.float64)
+            return np.asarray(X[:, -1, channel], dtype=np.float64)
+        return np.concatenate([np.asarray(X[rows, :, channel]).mean(axis=1, dtype=np.float64)
+                               for rows in row_chunks(len(X), chunk_rows(X.shape[1:]))])
 
     def _fit_windows(self, X, y):
         loc = self._target_location(X)

@@ -116,13 +116,13 @@ class ConvLSTMRegressor(SequenceRegressor):
 
     def _prepare_fit(self, X, y):
         """A frame target must lie on the input grid."""
-        X = self._as_frames(X)
-        if len(self._target_shape) > 1 and self._target_shape[-2:] != X.shape[-2:]:
+        grid = X.shape[-2:] if X.ndim > 3 else (1, 1)      # 3-D: features on a 1x1 grid
+        if len(self._target_shape) > 1 and self._target_shape[-2:] != grid:
             raise ValueError(
                 f"y frames have grid {self._target_shape[-2:]}, but X frames have "
-                f"grid {X.shape[-2:]}. A frame target must be on the input grid; pass "
+                f"grid {grid}. A frame target must be on the input grid; pass "
                 "a flat (n_samples, n_outputs) target for anything else.")
-        super()._prepare_fit(X, y)
+        super()._prepare_fit(X, y)     # window_norm pools time and space: any layout
 
     def _model_inputs(self, X, fit=False):
         """Frames ``(n, T, C, H, W)`` from any accepted layout, then the base's."""

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._lazy_windows import panel_windows
 from ._validation import Interval, Options, check_args, check_params
 
 __all__ = ["Windower", "forecast_xy"]
@@ -135,8 +136,14 @@ class Windower(TransformerMixin, BaseEstimator):
     Without ``flatten`` and ``series_id`` the output is a read-only view (made
     with :func:`numpy.lib.stride_tricks.sliding_window_view`) of a padded copy
     of the input: memory is O(n_samples x n_features), not O(x window). With
-    ``series_id`` the windows of the series are gathered into one array, a
-    copy of O(n_samples x window x n_features).
+    ``series_id`` (or folded leads) it is a
+    :class:`~sklstm._lazy_windows.LazyWindows`: the validated rows and two
+    integers per row, from which any window, or any selection of rows, steps
+    and channels, is computed when it is read. It has ``shape``, ``dtype``
+    and ``len``, row masks and slices cut it without a copy, every sklstm
+    estimator reads it a batch at a time, and ``np.asarray(windows)`` gives
+    the dense array (the values a dense copy would hold, row for row). So a
+    panel's windows cost O(n_samples x n_features) too, whatever the window.
 
     Each call to ``transform`` windows only the rows it is given. In
     cross-validation the first ``window - 1`` rows of every test fold are
@@ -154,7 +161,7 @@ class Windower(TransformerMixin, BaseEstimator):
     The other channels (the target, past covariates) are NaN on the future
     steps: they are not known yet. A window then costs ``(window + h) x
     (n_channels + 1)`` values instead of ``window x (n_other + n_covariates x
-    h)``, and the output is a copy (O(n_samples x (window + h))), not a view.
+    h)``, read on demand as above.
     Every sklstm estimator recognises the layout by its marker.
 
     A 1-D NumPy array is rejected (as everywhere in scikit-learn) because it is
@@ -245,28 +252,22 @@ class Windower(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_windows : ndarray of shape (n_samples, window, n_features)
-            Or ``(n_samples, window * n_features)`` with ``flatten=True``.
+        X_windows : ndarray or LazyWindows of shape (n_samples, window, n_features)
+            A strided view for one series, windows read on demand
+            (:class:`~sklstm._lazy_windows.LazyWindows`) with ``series_id`` or
+            folded leads (then ``(n_samples, window + h, n_channels + 1)``), a
+            dense ``(n_samples, window * n_features)`` array with ``flatten=True``.
         """
         check_is_fitted(self)
         X, series = self._validate(X, reset=False)
         plan = getattr(self, "_plan", None)
         if series is None and plan is None:
             windows = self._windows(X)                               # (n, w, F), a view
-        else:
-            one = self._windows if plan is None else self._fold
-            steps = self.window + (0 if plan is None else len(plan[1]))
-            channels = X.shape[1] if plan is None else len(plan[0]) + len(plan[2]) + 1
-            windows = np.empty((len(X), steps, channels), dtype=X.dtype)
-            if series is None:
-                windows[:] = one(X)
-            else:
-                order = np.argsort(series, kind="stable")            # rows grouped by series
-                starts = np.flatnonzero(np.diff(series[order])) + 1
-                for rows in np.split(order, starts):                 # each series' rows
-                    windows[rows] = one(X[rows])
+        else:                                                        # read on demand
+            windows = panel_windows(X, series, self.window, plan=plan,
+                                    zero_pad=self.padding == "zero")
         if self.flatten:
-            return windows.reshape(len(X), -1)                       # (n, w * F)
+            return np.asarray(windows).reshape(len(X), -1)           # (n, w * F)
         return windows
 
     def _windows(self, X):
@@ -277,21 +278,6 @@ class Windower(TransformerMixin, BaseEstimator):
         padded = np.concatenate([pad, X])                            # (n + w - 1, F)
         windows = sliding_window_view(padded, self.window, axis=0)  # (n, F, w)
         return windows.transpose(0, 2, 1)                            # (n, w, F)
-
-    def _fold(self, X):
-        """Windows of one series ``(n, F)`` with its leads folded: ``(n, w + h, C + 1)``."""
-        base, leads, _ = self._plan
-        ahead = X[:, leads]                                          # (n, h, K)
-        current = np.concatenate([ahead[:1, 0], ahead[:-1, 0]])      # (n, K): value at t
-        past = self._windows(np.concatenate([X[:, base], current], axis=1))  # (n, w, B + K)
-        n, h, B = len(X), leads.shape[0], len(base)
-        out = np.empty((n, self.window + h, past.shape[2] + 1), dtype=X.dtype)
-        out[:, :self.window, :-1] = past
-        out[:, :self.window, -1] = 0                                 # marker: history
-        out[:, self.window:, :B] = np.nan                            # not known yet
-        out[:, self.window:, B:-1] = ahead
-        out[:, self.window:, -1] = 1                                 # marker: future
-        return out
 
     @available_if(_flatten_is_on)
     def get_feature_names_out(self, input_features=None):
