@@ -28,7 +28,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from skorch import NeuralNetRegressor
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMRegressor, Windower
 from sklstm._training import SequenceRows, Shard, TensorBatches
 
 accelerate = pytest.importorskip("accelerate")
@@ -136,6 +136,60 @@ def test_two_processes_train_the_model_of_one(tmp_path):
                         atol=RTOL * np.abs(expected).max(), err_msg=name)
     assert reference["loss"][-1] < 0.85 * reference["loss"][0]     # it learned (0.72 here)
     assert len(reference["weighted_loss"]) < WEIGHTED["max_epochs"]   # early stopping acted
+
+
+PANEL_SCRIPT = """
+import sys
+
+import numpy as np
+import torch
+from accelerate import Accelerator
+
+from sklstm import LSTMRegressor, Windower
+
+torch.set_num_threads(1)
+data = np.load(sys.argv[1])
+windows = Windower(8, series_id=0).fit_transform(data["table"])     # read on demand
+accelerator = Accelerator(cpu=True)
+model = LSTMRegressor(accelerator=accelerator, **{params!r}).fit(windows, data["y"])
+np.savez(f"{{sys.argv[2]}}/rank{{accelerator.process_index}}.npz", loss=model.loss_curve_,
+         pred=model.predict(windows), lazy=type(windows).__name__)
+"""
+
+
+def _panel():
+    """Four series of different levels, rows interleaved: (id, value, covariate)."""
+    rng = np.random.default_rng(1)
+    t = np.arange(45)
+    parts = [np.column_stack([np.full(45, k), 5 * (k + 1) + np.sin(t / 4 + k)
+                              + 0.1 * rng.normal(size=45), rng.normal(size=45)])
+             for k in range(4)]
+    table = np.stack(parts, axis=1).reshape(-1, 3)          # day by day, series interleaved
+    y = np.roll(table[:, 1], -4)                            # the series' next day
+    return table[:-4], y[:-4]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_two_processes_train_the_model_of_one_on_panel_windows(tmp_path):
+    table, y = _panel()
+    np.savez(tmp_path / "data.npz", table=table, y=y)
+    script = tmp_path / "train.py"
+    script.write_text(PANEL_SCRIPT.format(params=PARAMS))
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+         "2", str(script), str(tmp_path / "data.npz"), str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+    assert str(ranks[0]["lazy"]) == "LazyWindows"
+    windows = Windower(8, series_id=0).fit_transform(table)
+    one = LSTMRegressor(**PARAMS).fit(windows, y)
+    for name, expected in (("loss", one.loss_curve_), ("pred", one.predict(windows))):
+        expected = np.asarray(expected, dtype=np.float64)
+        assert_array_equal(ranks[0][name], ranks[1][name], err_msg=name)
+        assert_allclose(ranks[0][name], expected, rtol=RTOL,
+                        atol=RTOL * np.abs(expected).max(), err_msg=name)
 
 
 # ---------------------------------------------------------------- one process
