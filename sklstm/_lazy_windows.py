@@ -241,7 +241,7 @@ class LazyWindows(np.lib.mixins.NDArrayOperatorsMixin):
         return out
 
 
-def panel_windows(values, series, window, *, zero_pad=False, plan=None):
+def panel_windows(values, series, window, *, zero_pad=False, plan=None, columns=None):
     """Lazy windows of every row of ``values``, restarting at each series.
 
     Parameters
@@ -286,9 +286,11 @@ def panel_windows(values, series, window, *, zero_pad=False, plan=None):
             position[order] = np.arange(n, dtype=index)
             first = np.empty(n, dtype=index)
             first[order] = first_sorted
+    features = (np.arange(values.shape[1]) if columns is None else np.asarray(columns)
+                ).astype(np.intp)
     if plan is None:
-        kinds = np.full(values.shape[1], _PLAIN, dtype=np.intp)
-        columns = np.arange(values.shape[1], dtype=np.intp)
+        kinds = np.full(len(features), _PLAIN, dtype=np.intp)
+        columns = features
         leads = np.zeros((0, 0), dtype=np.intp)
         n_steps = window
     else:
@@ -296,8 +298,8 @@ def panel_windows(values, series, window, *, zero_pad=False, plan=None):
         n_known = leads.shape[1]
         kinds = np.concatenate([np.full(len(base), _PLAIN), np.full(n_known, _KNOWN),
                                 [_MARKER]]).astype(np.intp)
-        columns = np.concatenate([base, np.arange(n_known), [0]]).astype(np.intp)
-        leads = np.asarray(leads, dtype=np.intp)
+        columns = np.concatenate([features[base], np.arange(n_known), [0]]).astype(np.intp)
+        leads = features[np.asarray(leads, dtype=np.intp)]
         n_steps = window + leads.shape[0]
     return LazyWindows(values, order, position, first, window, kinds, columns, leads,
                        zero_pad, np.arange(n_steps), np.arange(len(kinds)))

@@ -261,13 +261,14 @@ class Windower(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X, series = self._validate(X, reset=False)
         plan = getattr(self, "_plan", None)
+        X, features = X if isinstance(X, tuple) else (X, None)
         if series is None and plan is None:
             windows = self._windows(X)                               # (n, w, F), a view
         else:                                                        # read on demand
-            windows = panel_windows(X, series, self.window, plan=plan,
+            windows = panel_windows(X, series, self.window, plan=plan, columns=features,
                                     zero_pad=self.padding == "zero")
         if self.flatten:
-            return np.asarray(windows).reshape(len(X), -1)           # (n, w * F)
+            return np.asarray(windows).reshape(len(windows), -1)     # (n, w * F)
         return windows
 
     def _windows(self, X):
@@ -323,6 +324,8 @@ class Windower(TransformerMixin, BaseEstimator):
                                  ensure_all_finite="allow-nan"), None
         if not isinstance(X, pd.DataFrame):
             X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+            if X.dtype.kind == "f":       # read in place: the id column is skipped, not cut
+                return self._validate_float_table(X)
             X = pd.DataFrame(X)
         else:
             validate_data(self, X, reset=reset, skip_check_array=True)
@@ -337,6 +340,26 @@ class Windower(TransformerMixin, BaseEstimator):
                                ensure_min_features=1, ensure_all_finite="allow-nan",
                                input_name="X")
         return features, pd.factorize(ids)[0]
+
+    def _validate_float_table(self, X):
+        """An all-float array with its id column: ``((X, feature columns), codes)``."""
+        column = self._id_index(range(X.shape[1]))
+        features = np.delete(np.arange(X.shape[1]), column)
+        if len(features) == 0:
+            raise ValueError("Windower: X holds only the series_id column; add the "
+                             "series' values as other columns.")
+        ids = X[:, column]
+        if np.isnan(ids).any():
+            raise ValueError(
+                f"Windower: the series_id column {self.series_id!r} has "
+                f"{int(np.isnan(ids).sum())} missing value(s); every row needs the id of "
+                "its series. Fill or drop those rows.")
+        for rows in range(0, len(X), 1 << 20):            # infinity, a block at a time
+            if np.isinf(X[rows:rows + (1 << 20)][:, features]).any():
+                raise ValueError("Input X contains infinity or a value too large for "
+                                 f"{X.dtype!r}.")
+        codes = pd.factorize(ids)[0]
+        return (X, features), codes.astype(np.int32 if len(X) < 2**31 - 1 else np.int64)
 
     def _id_index(self, columns):
         """Position of the ``series_id`` column among ``columns``."""
