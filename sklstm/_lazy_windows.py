@@ -51,6 +51,11 @@ __all__ = ["LazyWindows", "panel_windows"]
 _PLAIN, _KNOWN, _MARKER = 0, 1, 2
 
 
+class RowMaskError(IndexError, ValueError):
+    """A row mask that does not fit the windows (an ``IndexError``, as NumPy's, and a
+    ``ValueError``: bad input)."""
+
+
 def _index_dtype(n):
     return np.int32 if n < 2**31 - 1 else np.int64
 
@@ -186,7 +191,7 @@ class LazyWindows(np.lib.mixins.NDArrayOperatorsMixin):
         if isinstance(rows, list):
             rows = np.asarray(rows)
         if isinstance(rows, np.ndarray) and rows.dtype == bool and len(rows) != len(self):
-            raise IndexError(
+            raise RowMaskError(
                 f"boolean row mask of length {len(rows)} for {len(self)} windows; pass "
                 "one value per window (row of the table the Windower read).")
         return rows, key[1], key[2]

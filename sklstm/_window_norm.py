@@ -35,7 +35,8 @@ from ._validation import chunk_rows, row_chunks
 
 __all__ = ["MODES", "window_stats", "normalize_windows", "to_window_units",
            "from_window_units", "channel_stats", "ChannelMoments", "standardize_channels",
-           "choose_window_norm", "level_ratio", "spread_elasticity", "last_observed"]
+           "choose_window_norm", "choose_window_norm_chunked", "level_ratio",
+           "spread_elasticity", "last_observed"]
 
 MODES = ("standard", "mean", "last", "relative", "level")
 
@@ -313,9 +314,41 @@ def choose_window_norm(last, y, mode="last"):
     >>> print(choose_window_norm(rng.normal(size=(50, 1)), rng.normal(size=(50, 1))))
     None
     """
-    with _quiet_empty():      # missing values: the pairs and targets observed
-        persistence = np.nanmean((y - last) ** 2)
-        spread = np.nanmean(np.nanvar(y, axis=0))
+    return choose_window_norm_chunked(lambda rows: last[rows], y, [slice(None)], mode)
+
+
+def choose_window_norm_chunked(last_of, y, chunks, mode="last"):
+    """:func:`choose_window_norm`, reading the persistence forecast chunk by chunk.
+
+    ``last_of(rows)`` gives the persistence forecast of ``y[rows]`` (any
+    shape that broadcasts against it) for each slice in ``chunks``, which
+    cover the rows of ``y``. Nothing of ``y``'s size is allocated: the
+    squared errors and the column variances (two passes: means, then
+    squared deviations) are summed over the chunks. Missing values are left
+    out, pair by pair.
+    """
+    n_outputs = y.shape[1]
+    squares, pairs = 0.0, 0
+    total, count = np.zeros(n_outputs), np.zeros(n_outputs)
+    for rows in chunks:
+        part = y[rows]
+        error = part - last_of(rows)
+        seen = ~np.isnan(error)
+        squares += float(np.square(error, where=seen, out=np.zeros_like(error)).sum())
+        pairs += int(seen.sum())
+        seen = ~np.isnan(part)
+        total += np.where(seen, part, 0.0).sum(axis=0)
+        count += seen.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        deviations = np.zeros(n_outputs)
+        for rows in chunks:
+            centred = y[rows] - mean
+            deviations += np.square(centred, where=~np.isnan(centred),
+                                    out=np.zeros_like(centred)).sum(axis=0)
+        variances = (deviations / count)[count > 0]
+        persistence = squares / pairs if pairs else np.nan
+        spread = variances.mean() if len(variances) else np.nan
     return mode if persistence < spread else None
 
 

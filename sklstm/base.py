@@ -24,7 +24,7 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._distributed import ACCELERATOR_TEXT, data_parallel_net, is_accelerator
-from ._forward import ChunkedForwardMixin, concatenate_rows
+from ._forward import ChunkedForwardMixin
 from ._future import history
 from ._intervals import is_levels, training_levels
 from ._model_intervals import ModelIntervalsMixin
@@ -47,7 +47,7 @@ from ._window_norm import (
     MODES,
     ChannelMoments,
     channel_stats,
-    choose_window_norm,
+    choose_window_norm_chunked,
     from_window_units,
     level_ratio,
     normalize_windows,
@@ -418,7 +418,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
     ``conformal=True`` holds a calibration tail out), one pass of
     ``_model_inputs`` over fixed chunks of rows that learns the input
     scaling and collects the target's window statistics
-    (``_window_target_stats``), ``_encode_target(fit=True)``, training,
+    (``_window_units_target``), ``_encode_target(fit=True)``, training,
     ``_after_fit``, calibration. ``partial_fit`` runs the same setup on its
     first call and only the statistics and encoding on later ones;
     ``predict`` runs ``_model_inputs``, the module and ``_decode_target``
@@ -657,7 +657,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         X, y, calibration = self._start_fit(X, y, sample_weight)
         with self._seeded(0), torch_threads(self._n_threads()):
             rows = self._training_rows(X, y)
-            self.net_ = self._make_net(rows.input_shape, self._n_model_outputs(y))
+            n_outputs, y = self._n_model_outputs(y), None    # the rows hold it, as a tensor
+            self.net_ = self._make_net(rows.input_shape, n_outputs)
             self.net_.fit(rows, None)
             return self._finish_fit(calibration)
 
@@ -751,30 +752,41 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         self._masked_loss = weight is not None or self.missing == "mask"
         X, y, weight, calibration = self._split_calibration(X, y, weight)
         self._prepare_fit(X, y)
-        stats = self._window_target_stats(X, fit=True, weight=weight)
-        y = self._encode_target(y, stats, fit=True, sample_weight=weight)
+        y, own = self._window_units_target(X, y, fit=True, weight=weight)
+        y = self._encode_target(y, None, fit=True, sample_weight=weight, own=own)
         return X, self._training_target(y, weight), calibration
 
-    def _window_target_stats(self, X, fit=False, weight=None):
-        """The target's window statistics of every row of ``X``, one chunk at a time.
+    def _window_units_target(self, X, y, fit=False, weight=None):
+        """``y`` relative to the target's window statistics, one chunk of rows at a time.
 
-        With ``fit=True`` this pass also learns the input scaling
-        (``_x_loc``, ``_x_scale``): each chunk's window-normalised inputs are
-        added to a :class:`~sklstm._window_norm.ChannelMoments`, weighted by
-        the rows' ``weight`` when given (a row of weight 0 does not shape the
-        scaling). The chunks are fixed by the sequence shape
+        Each chunk's statistics are used and dropped, so a long panel never
+        holds them all. With ``fit=True`` this pass also learns the input
+        scaling (``_x_loc``, ``_x_scale``): each chunk's window-normalised
+        inputs are added to a :class:`~sklstm._window_norm.ChannelMoments`,
+        weighted by the rows' ``weight`` when given (a row of weight 0 does
+        not shape the scaling). The chunks are fixed by the sequence shape
         (:func:`~sklstm._validation.chunk_rows`), so the statistics do not
         depend on how ``X`` lies in memory.
+
+        Returns
+        -------
+        y : ndarray
+            In window units; ``y`` itself without window statistics.
+        own : bool
+            Whether ``y`` is a new array (which encoding may overwrite).
         """
         moments = ChannelMoments(weight) if fit else None
-        stats = []
+        units = None
         for rows in row_chunks(len(X), chunk_rows(X.shape[1:])):
-            _, chunk_stats = self._model_inputs(gather(X, rows),
-                                                fit=moments if fit else False)
-            stats.append(chunk_stats)
+            _, stats = self._model_inputs(gather(X, rows), fit=moments if fit else False)
+            if stats is not None:
+                part = self._to_window_units(y[rows], stats)
+                if units is None:
+                    units = np.empty((len(y),) + part.shape[1:], dtype=part.dtype)
+                units[rows] = part
         if fit:
             self._x_loc, self._x_scale = moments.result()
-        return concatenate_rows(stats)
+        return (y, False) if units is None else (units, True)
 
     def _training_rows(self, X, y):
         """What skorch trains on: ``X`` as it is, batches made by ``_model_inputs``."""
@@ -804,8 +816,9 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
             self._masked_loss = True
             self.net_.set_params(**self._criterion())
         X, y, weight, calibration = self._split_calibration(X, y, weight)
-        stats = self._window_target_stats(X)
-        return X, self._training_target(self._encode_target(y, stats), weight), calibration
+        y, own = self._window_units_target(X, y)
+        return X, self._training_target(self._encode_target(y, None, own=own), weight), \
+            calibration
 
     def _training_target(self, y, weight):
         """What the criterion reads: ``y``, or with the masked loss ``[y, weight]``."""
@@ -929,10 +942,11 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
             return None
         if LOSSES[self.loss].positive_output:     # window units could be negative
             return None
-        last = gather(X, np.s_[:, -1:, channel:channel + 1])
-        last = window_stats(last, "last")[0][:, 0]   # (n,)
-        mode = choose_window_norm(np.repeat(last[:, np.newaxis], y.shape[1], axis=1), y,
-                                  mode="relative")
+        def last(rows):                                 # (rows, 1): persistence
+            return window_stats(gather(X, (rows, slice(-1, None), slice(channel, channel + 1))),
+                                "last")[0]
+        mode = choose_window_norm_chunked(
+            last, y, row_chunks(len(X), chunk_rows(X.shape[1:])), mode="relative")
         rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), AUTO_ROWS)).astype(int))
         windows = gather(X, rows)[:, :, channel]
         windows = windows.reshape(len(rows), -1)        # frames: time and space pooled
@@ -1021,18 +1035,23 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         """The target's window statistics from every channel's ``(n_samples, n_channels)``."""
         return loc[:, self.target_channel], scale[:, self.target_channel]
 
-    def _encode_target(self, y, stats, fit=False, sample_weight=None):
+    def _to_window_units(self, y, stats):
+        """Targets ``y`` relative to their windows' statistics ``stats`` (a new array)."""
+        return to_window_units(y, *stats)
+
+    def _encode_target(self, y, stats, fit=False, sample_weight=None, own=False):
         """Targets in model units: relative to their window, then standardised.
 
         With ``fit=True`` the standardisation is learned, weighted by
-        ``sample_weight`` (the rows' loss weights) when given.
+        ``sample_weight`` (the rows' loss weights) when given. ``own``: ``y``
+        is the caller's to overwrite (standardised in place, no copy).
         """
         if stats is not None:
-            y = to_window_units(y, *stats)
+            y, own = self._to_window_units(y, stats), True
         if fit:
             centred = not LOSSES[self.loss].positive_output   # a positive target stays positive
             self._y_scaler = StandardScaler(with_mean=centred).fit(y, sample_weight=sample_weight)
-        return self._y_scaler.transform(y)
+        return self._y_scaler.transform(y, copy=not own)
 
     def _decode_target(self, y, stats):
         """Inverse of :meth:`_encode_target` (an infinite interval bound stays infinite)."""

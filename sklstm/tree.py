@@ -333,12 +333,14 @@ class TreeLSTMRegressor(SequenceRegressor):
         if rows is not None:
             self._refit_skip(*rows)
 
-    def _encode_target(self, y, stats, fit=False, sample_weight=None):
+    def _to_window_units(self, y, stats):
+        """Node-wise window units: each node's targets relative to its own window."""
+        loc, scale = stats
+        return (y - loc) / scale
+
+    def _encode_target(self, y, stats, fit=False, sample_weight=None, own=False):
         """Node-wise window units, standardised; the model's columns only."""
-        if stats is not None:
-            loc, scale = stats
-            y = (y - loc) / scale
-        y = super()._encode_target(y, None, fit=fit, sample_weight=sample_weight)
+        y = super()._encode_target(y, stats, fit=fit, sample_weight=sample_weight, own=own)
         return y[:, self._model_columns] * np.sqrt(self._column_weights)
 
     def _refit_skip(self, X, target):

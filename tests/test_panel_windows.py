@@ -133,10 +133,21 @@ def test_selections_match_numpy_on_the_dense_windows():
 def test_a_row_mask_of_the_wrong_length_is_refused():
     X, _, _ = _xy()
     windows = Windower(WINDOW, series_id="shop").fit_transform(X)
-    with pytest.raises(IndexError, match="one value per window"):
-        windows[np.ones(len(X) - 1, dtype=bool)]
+    for error in (IndexError, ValueError):
+        with pytest.raises(error, match="one value per window"):
+            windows[np.ones(len(X) - 1, dtype=bool)]
     with pytest.raises(IndexError, match="does not add axes"):
         windows[:, None]
+
+
+def test_an_id_with_nan_in_a_float_table_is_refused():
+    table = np.column_stack([[0.0, 0.0, np.nan, 1.0], [1.0, 2.0, 3.0, 4.0]])
+    with pytest.raises(ValueError, match="1 missing value.*Fill or drop those rows"):
+        Windower(2, series_id=0).fit_transform(table)
+    table[2, 0] = 1.0
+    table[3, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        Windower(2, series_id=0).fit_transform(table)
 
 
 def test_the_windows_cost_the_rows_not_the_rows_times_the_window():
