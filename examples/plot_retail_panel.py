@@ -5,18 +5,23 @@ One global model for many products: promotions as future covariates
 Daily sales of 20 products come as one long table, a row per (product, day)
 (:func:`sklstm.datasets.make_retail_panel`): the products' levels differ by
 100 times, their categories have weekly and yearly seasons, and planned
-promotions lift sales by 1.8 times. One :class:`sklstm.LSTMRegressor` is
-fitted on every product at once (a *global* model), one day ahead.
+promotions lift sales by 1.8 times. One :class:`sklstm.LSTMRegressor`, at
+its default parameters, is fitted on every product at once (a *global*
+model), one day ahead.
 
 :func:`sklstm.forecast_xy` gives each column its role. The promotion is a
 *future covariate*: it is planned ahead, so row ``t`` carries the plan for
 the day being forecast, ``promo_lead1``; the price is one too. The category
 is a *static covariate*, one-hot encoded in a ``ColumnTransformer`` before
-the ``Windower``, which restarts its windows at every product.
-``window_norm="standard"`` with ``window_norm_channels="target"`` puts every
-product's window on one scale and leaves the 0/1 promotion channel as it is
-(see :doc:`/panels`).
+the ``Windower``, which restarts its windows at every product and folds the
+leads into the day being forecast. At its defaults the model puts each
+window on the scale of its own product (``window_norm="auto"`` resolves to
+``"relative"`` on a panel) and decodes the promotion of the forecast day;
+each product's first, padded windows need no mask.
 
+The window length is chosen by ``GridSearchCV`` on :class:`sklstm.PanelSplit`
+folds: each fold tests the same dates for every product and trains on the
+days before them (``TimeSeriesSplit`` would cut a long table by product).
 The same model without the future covariates cannot know when a promotion
 starts: it misses the first days of each one and the day after it ends.
 """
@@ -29,10 +34,11 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.metrics import root_mean_squared_error
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from sklstm import LSTMRegressor, SeasonalNaiveRegressor, Windower, forecast_xy
+from sklstm import LSTMRegressor, PanelSplit, SeasonalNaiveRegressor, Windower, forecast_xy
 from sklstm.datasets import make_retail_panel
 from sklstm.metrics import mase
 
@@ -44,7 +50,7 @@ cutoff = panel["date"].max() - pd.Timedelta(days=n_test + 1)
 
 
 def pipeline_for(X):
-    """Encode the category, window each product, one LSTM over all of them."""
+    """Encode the category, window each product, one LSTM (at its defaults) over all."""
     numeric = [name for name in X.columns if name not in ("category", "series_id")]
     encode = ColumnTransformer(
         [("numeric", "passthrough", numeric),            # sales first: channel 0
@@ -52,11 +58,8 @@ def pipeline_for(X):
          ("id", "passthrough", ["series_id"])],          # last, for the Windower
         verbose_feature_names_out=False,
     ).set_output(transform="pandas")
-    model = LSTMRegressor(window_norm="standard", window_norm_channels="target",
-                          batch_size=128, max_epochs=15, n_iter_no_change=None,
-                          random_state=0)
     return Pipeline([("encode", encode), ("win", Windower(window=28, series_id="series_id")),
-                     ("model", model)])
+                     ("model", LSTMRegressor(random_state=0))])
 
 
 roles = {"target": "sales", "series_id": "series_id", "time": "date",
@@ -68,21 +71,31 @@ inputs = {
 }
 X, y = inputs["with future covariates"]
 print(list(X.columns))
+dates = panel.loc[X.index, "date"]           # each row's time stamp, for PanelSplit
+test = (dates > cutoff).to_numpy()
+
+# %%
+# Choose the window by cross-validation over time
+# -----------------------------------------------
+# Two folds of the training days, each testing the same 30 dates of every
+# product. Each fold's rows are windowed inside the pipeline.
+search = GridSearchCV(pipeline_for(X), {"win__window": [14, 28]},
+                      cv=PanelSplit(n_splits=2, test_size=30),
+                      scoring="neg_mean_absolute_error")
+search.fit(X[~test], y[~test], groups=dates[~test])
+for window, score in zip(search.cv_results_["param_win__window"],
+                         search.cv_results_["mean_test_score"]):
+    print(f"window {window}: cross-validated MAE {-score:.1f}")
+window = search.best_params_["win__window"]
 
 # %%
 # Fit on all products, forecast the last 60 days
 # ----------------------------------------------
 # The test windows are cut from the whole table, so they carry their real
 # history; the model only saw days before the cutoff.
-# Each product's first 27 windows are padded with its first day: weight 0
-# keeps them out of the loss (with window_norm="standard" a constant window
-# would otherwise dominate it).
-test = (panel.loc[X.index, "date"] > cutoff).to_numpy()
-padded = (X.groupby("series_id").cumcount() < 27).to_numpy()
 forecasts = {}
 for label, (X_, y_) in inputs.items():
-    pipe = pipeline_for(X_).fit(X_[~test], y_[~test],
-                                model__sample_weight=np.where(padded[~test], 0.0, 1.0))
+    pipe = pipeline_for(X_).set_params(win__window=window).fit(X_[~test], y_[~test])
     windows = pipe[:-1].transform(X_)                  # every row, real history
     forecasts[label] = pipe[-1].predict(windows[test]).ravel()
 # the weekly seasonal naive forecast reads the sales channel of the same windows

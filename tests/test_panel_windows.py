@@ -19,11 +19,17 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 
 from sklstm import (
+    AttentionLSTMRegressor,
+    BiLSTMRegressor,
     CIFGLSTMRegressor,
     ConvLSTMRegressor,
     GRURegressor,
+    HighwayLSTMRegressor,
     LSTMRegressor,
+    NestedLSTMRegressor,
     PanelSplit,
+    PeepholeLSTMRegressor,
+    QuantizedLSTMRegressor,
     RidgeLagsRegressor,
     SeasonalNaiveRegressor,
     StackedLSTMRegressor,
@@ -194,6 +200,12 @@ def test_lazy_and_dense_windows_train_the_same_model_in_every_window_norm(
     ConvLSTMRegressor(**FAST),
     LSTMRegressor(quantiles=(0.1, 0.5, 0.9), loss="absolute_error", **FAST),
     LSTMRegressor(loss="poisson", **FAST),
+    BiLSTMRegressor(**FAST),
+    PeepholeLSTMRegressor(**FAST),
+    NestedLSTMRegressor(**FAST),
+    HighwayLSTMRegressor(**FAST),
+    AttentionLSTMRegressor(**FAST),
+    QuantizedLSTMRegressor(**FAST),
     SeasonalNaiveRegressor(season_length=5),
     RidgeLagsRegressor(),
 ], ids=lambda m: type(m).__name__)
