@@ -259,9 +259,8 @@ class Windower(TransformerMixin, BaseEstimator):
             dense ``(n_samples, window * n_features)`` array with ``flatten=True``.
         """
         check_is_fitted(self)
-        X, series = self._validate(X, reset=False)
+        X, series, features = self._validate(X, reset=False)
         plan = getattr(self, "_plan", None)
-        X, features = X if isinstance(X, tuple) else (X, None)
         if series is None and plan is None:
             windows = self._windows(X)                               # (n, w, F), a view
         else:                                                        # read on demand
@@ -316,12 +315,13 @@ class Windower(TransformerMixin, BaseEstimator):
         return np.asarray(names, dtype=object)
 
     def _validate(self, X, *, reset):
-        """Checked float features and, with ``series_id``, each row's series code."""
+        """Checked float values; with ``series_id``, each row's series code; and the
+        columns of the values that are features (``None``: all of them)."""
         if isinstance(X, pd.Series):
             X = X.to_frame()
         if self.series_id is None:
             return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
-                                 ensure_all_finite="allow-nan"), None
+                                 ensure_all_finite="allow-nan"), None, None
         if not isinstance(X, pd.DataFrame):
             X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
             if X.dtype.kind == "f":       # read in place: the id column is skipped, not cut
@@ -330,36 +330,36 @@ class Windower(TransformerMixin, BaseEstimator):
         else:
             validate_data(self, X, reset=reset, skip_check_array=True)
         column = X.columns[self._id_index(list(X.columns))]
-        ids = X[column]
-        if ids.isna().any():
-            raise ValueError(
-                f"Windower: the series_id column {self.series_id!r} has "
-                f"{int(ids.isna().sum())} missing value(s); every row needs the id of its "
-                "series. Fill or drop those rows.")
+        codes = self._series_codes(X[column])
         features = check_array(X.drop(columns=[column]), dtype=[np.float64, np.float32],
                                ensure_min_features=1, ensure_all_finite="allow-nan",
                                input_name="X")
-        return features, pd.factorize(ids)[0]
+        return features, codes, None
 
     def _validate_float_table(self, X):
-        """An all-float array with its id column: ``((X, feature columns), codes)``."""
+        """An all-float array with its id column: ``(X, codes, feature columns)``."""
         column = self._id_index(range(X.shape[1]))
         features = np.delete(np.arange(X.shape[1]), column)
         if len(features) == 0:
             raise ValueError("Windower: X holds only the series_id column; add the "
                              "series' values as other columns.")
-        ids = X[:, column]
-        if np.isnan(ids).any():
-            raise ValueError(
-                f"Windower: the series_id column {self.series_id!r} has "
-                f"{int(np.isnan(ids).sum())} missing value(s); every row needs the id of "
-                "its series. Fill or drop those rows.")
+        codes = self._series_codes(X[:, column])
         for rows in range(0, len(X), 1 << 20):            # infinity, a block at a time
             if np.isinf(X[rows:rows + (1 << 20)][:, features]).any():
                 raise ValueError("Input X contains infinity or a value too large for "
                                  f"{X.dtype!r}.")
+        return X, codes, features
+
+    def _series_codes(self, ids):
+        """Each row's series number (first appearance order), refusing a missing id."""
+        missing = pd.isna(ids)
+        if missing.any():
+            raise ValueError(
+                f"Windower: the series_id column {self.series_id!r} has "
+                f"{int(missing.sum())} missing value(s); every row needs the id of its "
+                "series. Fill or drop those rows.")
         codes = pd.factorize(ids)[0]
-        return (X, features), codes.astype(np.int32 if len(X) < 2**31 - 1 else np.int64)
+        return codes.astype(np.int32 if len(codes) < 2**31 - 1 else np.int64)
 
     def _id_index(self, columns):
         """Position of the ``series_id`` column among ``columns``."""
