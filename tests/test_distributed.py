@@ -106,19 +106,24 @@ def _single_process(X, y, weight):
     return out
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_two_processes_train_the_model_of_one(tmp_path):
-    X, y, weight = _data()
-    np.savez(tmp_path / "data.npz", X=X, y=y, weight=weight)
-    script = tmp_path / "train.py"
-    script.write_text(SCRIPT.format(params=PARAMS, weighted=WEIGHTED))
+def _two_processes(script, tmp_path):
+    """Run ``script`` in two gloo processes on ``tmp_path/data.npz``; their outputs."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     run = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
          "2", str(script), str(tmp_path / "data.npz"), str(tmp_path)],
         env=env, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+    return [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_two_processes_train_the_model_of_one(tmp_path):
+    X, y, weight = _data()
+    np.savez(tmp_path / "data.npz", X=X, y=y, weight=weight)
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT.format(params=PARAMS, weighted=WEIGHTED))
+    ranks = _two_processes(script, tmp_path)
     assert int(ranks[0]["world_size"]) == 2
     # each process trained on its share: 81 rows (rank 1: 80 and one placeholder), not 161
     assert_array_equal(ranks[0]["rows_seen"], [81] * PARAMS["max_epochs"])
@@ -175,13 +180,7 @@ def test_two_processes_train_the_model_of_one_on_panel_windows(tmp_path):
     np.savez(tmp_path / "data.npz", table=table, y=y)
     script = tmp_path / "train.py"
     script.write_text(PANEL_SCRIPT.format(params=PARAMS))
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    run = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
-         "2", str(script), str(tmp_path / "data.npz"), str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=240)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+    ranks = _two_processes(script, tmp_path)
     assert str(ranks[0]["lazy"]) == "LazyWindows"
     windows = Windower(8, series_id=0).fit_transform(table)
     one = LSTMRegressor(**PARAMS).fit(windows, y)
