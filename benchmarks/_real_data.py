@@ -42,6 +42,7 @@ The window every windowed model reads is ``max(4 * season, 8)`` time steps:
 the benchmark, not tuned per panel.
 """
 
+import ast
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -166,3 +167,17 @@ def load_panel(name):
         return PANELS[name]()
     except KeyError:
         raise ValueError(f"unknown panel {name!r}; choose from {sorted(PANELS)}") from None
+
+
+def parse_set(items):
+    """``["m__a=1", "m__b=None", "m__c=standard"]`` -> params (literal_eval, else str)."""
+    params = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set expects name=value, got {item!r}")
+        try:
+            params[key.strip()] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            params[key.strip()] = text
+    return params

@@ -71,9 +71,13 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _real_data import parse_set  # noqa: E402
 
 SYSTEMS = ("sklstm", "sklstm-keep", "naive", "ridge", "darts", "neuralforecast", "ets")
 DETERMINISTIC = {"naive", "ridge", "ets"}
@@ -196,6 +200,8 @@ def run_sklstm(case, system, seed, args):
              "naive": SeasonalNaiveRegressor(case.season),
              "ridge": RidgeLagsRegressor()}[system]
     pipe = Pipeline([("win", Windower(case.window, leads=leads)), ("m", model)])
+    settings = parse_set(args.set) if system.startswith("sklstm") else {}
+    pipe.set_params(**settings)
     if system == "ridge":
         train &= rows >= case.window - 1                           # full windows
     cpu = time.process_time()
@@ -206,6 +212,8 @@ def run_sklstm(case, system, seed, args):
     label = {"sklstm": "sklstm LSTMRegressor() (decoder)",
              "sklstm-keep": "sklstm LSTMRegressor(), leads='keep'",
              "naive": "seasonal naive", "ridge": "ridge on lags (RidgeLagsRegressor)"}[system]
+    if settings:
+        label += " " + " ".join(f"{k}={v!r}" for k, v in settings.items())
     return grid, cpu, label
 
 
@@ -325,17 +333,15 @@ def table(path):
     records = {}
     for line in open(path):
         r = json.loads(line)
-        records[(r["case"], r["system"], r["seed"])] = r          # the last line counts
+        records[(r["case"], r["label"], r["seed"])] = r           # the last line counts
     frame = pd.DataFrame(records.values())
     for case, rows in frame.groupby("case", sort=False):
         print(f"\n### {case} (h={rows['horizon'].iloc[0]}, window={rows['window'].iloc[0]}, "
               f"{rows['n_origins'].iloc[0]} origins)\n")
         print("| system | RMSE / seasonal naive | MASE | fit CPU s | seeds |")
         print("|---|---|---|---|---|")
-        for system in SYSTEMS:
-            r = rows[rows["system"] == system]
-            if r.empty:
-                continue
+        for _, r in sorted(rows.groupby(["system", "label"], sort=False),
+                           key=lambda item: SYSTEMS.index(item[0][0])):
 
             def cell(col, r=r):
                 v = r[col]
@@ -351,6 +357,9 @@ def main(argv=None):
                                                                           "ridge"])
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a pipeline parameter of the sklstm systems, e.g. "
+                             "m__max_epochs=50 (repeatable; ast.literal_eval, else str)")
     parser.add_argument("--epochs", type=int, help="darts' n_epochs (default 100)")
     parser.add_argument("--max-steps", type=int, help="neuralforecast's max_steps")
     parser.add_argument("--out", help="append JSON lines here (and --table reads it)")

@@ -72,7 +72,6 @@ candidate default on one panel:
 """
 
 import argparse
-import ast
 import json
 import os
 import sys
@@ -85,7 +84,7 @@ import pandas as pd
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch is imported (lazily)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _real_data import PANELS, load_panel  # noqa: E402
+from _real_data import PANELS, load_panel, parse_set  # noqa: E402
 
 SYSTEMS = ["sklstm", "naive", "ridge", "darts", "neuralforecast", "ets"]
 DETERMINISTIC = {"naive", "ridge", "ets"}
@@ -120,20 +119,6 @@ def as_grid(panel, frame, column):
 
 
 # ----------------------------------------------------------------- sklstm side
-
-
-def parse_set(items):
-    """``["m__a=1", "m__b=None", "m__c=standard"]`` -> params (literal_eval, else str)."""
-    params = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--set expects name=value, got {item!r}")
-        try:
-            params[key.strip()] = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            params[key.strip()] = text
-    return params
 
 
 def windowed_task(panel):

@@ -196,6 +196,26 @@ class LazyWindows(np.lib.mixins.NDArrayOperatorsMixin):
                 "one value per window (row of the table the Windower read).")
         return rows, key[1], key[2]
 
+    def series_tail(self, fraction):
+        """Boolean mask of the last ``fraction`` of each series' windows.
+
+        A series contributes ``round(fraction * n)`` of its ``n`` windows here,
+        its latest by position, whatever the order of the rows: the held-out
+        part of a panel is its most recent time steps, every series' own,
+        not the series that happen to come last in the table.
+        """
+        mask = np.zeros(len(self), dtype=bool)
+        if not len(self):
+            return mask
+        order = np.lexsort((self.position, self.first))
+        series = self.first[order]
+        starts = np.flatnonzero(np.r_[True, series[1:] != series[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        rank = np.arange(len(order)) - np.repeat(starts, sizes)
+        held = np.repeat(np.rint(fraction * sizes).astype(np.int64), sizes)
+        mask[order] = rank >= np.repeat(sizes, sizes) - held
+        return mask
+
     def _with(self, **changes):
         state = dict(vars(self))
         state.update(changes)

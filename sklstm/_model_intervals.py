@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._forward import take_rows
 from ._future import history
 from ._intervals import IntervalMixin, conformal_margin, level_index
+from ._training import tail_split
 
 __all__ = ["ModelIntervalsMixin"]
 
@@ -171,22 +172,24 @@ class ModelIntervalsMixin(IntervalMixin):
                 "or quantiles=(0.05, 0.5, 0.95) (a quantile head), and fit again.")
 
     def _split_calibration(self, X, y, weight):
-        """With ``conformal``: leading rows train, the last ``calibration_fraction`` calibrate."""
+        """With ``conformal``: the last ``calibration_fraction`` of the rows calibrate (of
+        each series' rows for panel windows, :func:`~sklstm._training.tail_split`), the
+        others train."""
         if not self.conformal:
             return X, y, weight, None
         n = len(X)
-        n_calibration = int(np.floor(self.calibration_fraction * n))
+        keep, held, n_calibration = tail_split(X, self.calibration_fraction,
+                                               int(np.floor(self.calibration_fraction * n)))
         if n_calibration < 1 or n_calibration >= n:
             raise ValueError(
                 f"{type(self).__name__}: conformal=True holds out the last "
-                f"calibration_fraction={self.calibration_fraction} of the {n} rows, which "
-                f"leaves {n_calibration} calibration row(s) and {n - n_calibration} "
-                "training row(s); both need at least one. Pass more rows or change "
-                "calibration_fraction.")
-        cut = n - n_calibration
-        head = None if weight is None else weight[:cut]
-        tail = None if weight is None else weight[cut:]
-        return X[:cut], y[:cut], head, (X[cut:], y[cut:], tail)
+                f"calibration_fraction={self.calibration_fraction} of the {n} rows (of each "
+                f"series' rows for a panel), which leaves {n_calibration} calibration row(s) "
+                f"and {n - n_calibration} training row(s); both need at least one. Pass more "
+                "rows or change calibration_fraction.")
+        head = None if weight is None else weight[keep]
+        tail = None if weight is None else weight[held]
+        return X[keep], y[keep], head, (X[held], y[held], tail)
 
     def _calibrate(self, X, y, weight):
         """Store the conformity scores' ingredients from held-out rows ``(X, y, weight)``."""

@@ -11,7 +11,9 @@ memory stays O(the sequences) plus one block, and NumPy's per-call cost is
 paid once per block rather than once per batch. ``TailSplit`` holds out the
 *last* fraction of the samples for validation, which for windowed series is the
 honest choice (a random split would validate on windows that overlap training
-windows).
+windows); for a panel's windows (:class:`~sklstm._lazy_windows.LazyWindows`),
+the last fraction of *each series* (:func:`tail_split`), so that a panel is
+validated on its latest time steps rather than on the series listed last.
 
 For data-parallel training (``accelerator``, see :mod:`sklstm._distributed`)
 ``TensorBatches`` takes a :class:`Shard`: every process cuts the same epoch
@@ -20,12 +22,42 @@ into the same batches and yields its own rows of each.
 
 import math
 
+import numpy as np
 import torch
 from skorch.dataset import Dataset
 
+from ._lazy_windows import LazyWindows
 from ._validation import chunk_rows, gather
 
-__all__ = ["SequenceRows", "TensorBatches", "Shard", "TailSplit", "silent"]
+__all__ = ["SequenceRows", "TensorBatches", "Shard", "TailSplit", "silent", "tail_split",
+           "rows_of"]
+
+
+def tail_split(X, fraction, n_tail):
+    """The rows that train and the rows held out at the end of ``X``'s time.
+
+    Panel windows (a :class:`~sklstm._lazy_windows.LazyWindows`) hold out the
+    last ``fraction`` of every series' windows (boolean masks); any other
+    ``X``, one series in time order, its last ``n_tail`` rows (slices, so a
+    strided view stays a view).
+
+    Returns
+    -------
+    keep, held : slice or ndarray of bool
+    n_held : int
+    """
+    if isinstance(X, LazyWindows):
+        held = X.series_tail(fraction)
+        return ~held, held, int(held.sum())
+    n_tail = max(0, min(n_tail, len(X)))
+    return slice(0, len(X) - n_tail), slice(len(X) - n_tail, len(X)), n_tail
+
+
+def rows_of(data, index):
+    """``data[index]`` for a NumPy array or a tensor, ``index`` a slice or a NumPy mask."""
+    if isinstance(data, torch.Tensor) and isinstance(index, np.ndarray):
+        index = torch.from_numpy(index).to(data.device)
+    return data[index]
 
 
 class SequenceRows(torch.utils.data.Dataset):
@@ -75,10 +107,10 @@ class SequenceRows(torch.utils.data.Dataset):
         """Rows made at once: whole batches, about one chunk of values, at least one batch."""
         return max(1, chunk_rows(self.X.shape[1:]) // batch_size) * batch_size
 
-    def split(self, cut):
-        """Rows before ``cut`` and from ``cut`` on, as two ``SequenceRows``."""
-        return (SequenceRows(self.X[:cut], self.y[:cut], self.prepare),
-                SequenceRows(self.X[cut:], self.y[cut:], self.prepare))
+    def split(self, keep, held):
+        """Rows ``keep`` and rows ``held`` (slices or boolean masks), as two ``SequenceRows``."""
+        return (SequenceRows(self.X[keep], rows_of(self.y, keep), self.prepare),
+                SequenceRows(self.X[held], rows_of(self.y, held), self.prepare))
 
 
 class TensorBatches:
@@ -247,17 +279,21 @@ class TailSplit:
 
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset.X)
-        n_valid = max(1, int(round(self.fraction * n)))
-        if n - n_valid < 1:
+        keep, held, n_valid = tail_split(dataset.X, self.fraction,
+                                         max(1, int(round(self.fraction * n))))
+        if n_valid < 1 or n - n_valid < 1:
             raise ValueError(
-                f"early_stopping needs at least 2 samples to hold out a validation "
-                f"tail, got {n}. Pass more samples or set early_stopping=False."
+                f"early_stopping holds out the last validation_fraction={self.fraction} "
+                f"of the {n} samples (of each series' samples for a panel), which leaves "
+                f"{n_valid} validation and {n - n_valid} training sample(s); both need at "
+                "least one. Pass more samples, change validation_fraction or set "
+                "early_stopping=False."
             )
-        cut = n - n_valid
         if isinstance(dataset, SequenceRows):
-            return dataset.split(cut)
+            return dataset.split(keep, held)
         X, y = dataset.X, dataset.y
-        return Dataset(X[:cut], y[:cut]), Dataset(X[cut:], y[cut:])
+        return (Dataset(rows_of(X, keep), rows_of(y, keep)),
+                Dataset(rows_of(X, held), rows_of(y, held)))
 
 
 def silent(*args, **kwargs):

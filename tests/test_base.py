@@ -332,7 +332,8 @@ def test_cuda_without_a_gpu_is_a_clear_error(seq_data):
 
 
 def test_early_stopping_needs_two_samples():
-    with pytest.raises(ValueError, match="early_stopping needs at least 2 samples"):
+    with pytest.raises(ValueError, match=r"leaves 1 validation and 0 training sample\(s\); "
+                                         r"both need at least one\. Pass more samples"):
         LSTMRegressor(early_stopping=True, max_epochs=1).fit(np.ones((1, 3)), np.ones(1))
 
 

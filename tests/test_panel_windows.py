@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 
@@ -36,7 +37,9 @@ from sklstm import (
     Windower,
     forecast_xy,
 )
+import sklstm.base as sklstm_base
 from sklstm._lazy_windows import LazyWindows
+from sklstm._training import TailSplit
 
 WINDOW = 6
 
@@ -136,6 +139,34 @@ def test_selections_match_numpy_on_the_dense_windows():
     assert_array_equal(pickle.loads(pickle.dumps(windows[mask])), dense[mask])
 
 
+@pytest.mark.parametrize("interleave", [False, True])
+def test_the_held_out_tail_of_a_panel_is_each_series_latest_rows(interleave, monkeypatch):
+    X, y, stamps = _xy(interleave=interleave)
+    windows = Windower(WINDOW, series_id="shop").fit_transform(X)
+    held = windows.series_tail(0.2)
+    for shop in X["shop"].unique():                  # the definition, series by series
+        rows = np.flatnonzero(X["shop"].to_numpy() == shop)
+        latest = rows[np.argsort(stamps[rows])][len(rows) - round(0.2 * len(rows)):]
+        assert_array_equal(np.flatnonzero(held[rows]), np.searchsorted(rows, np.sort(latest)))
+    # early stopping validates on those rows, conformal calibration holds them out
+    seen = {}
+
+    def watch(dataset, y=None, **kwargs):
+        train, valid = TailSplit(0.2)(dataset)
+        seen["valid"] = np.asarray(valid.X)
+        return train, valid
+
+    model = LSTMRegressor(early_stopping=True, validation_fraction=0.2, **FAST)
+    monkeypatch.setattr(sklstm_base, "TailSplit", lambda fraction: watch)
+    model.fit(windows, y)
+    assert_array_equal(seen["valid"], np.asarray(windows[held]))
+    model = LSTMRegressor(conformal=True, calibration_fraction=0.2, **FAST).fit(windows, y)
+    assert model.n_calibration_samples_ == held.sum()
+    _, stats, _ = model._outputs_in_chunks(windows[held])
+    assert_allclose(model._calibration_targets, model._encode_target(y[held], stats),
+                    rtol=1e-6)
+
+
 def test_a_row_mask_of_the_wrong_length_is_refused():
     X, _, _ = _xy()
     windows = Windower(WINDOW, series_id="shop").fit_transform(X)
@@ -177,9 +208,27 @@ FAST = dict(hidden_size=8, max_epochs=3, batch_size=32, random_state=0)
 
 
 def _same_model(model, windows, y, float_tol, **fit_params):
+    """Fit on the lazy windows and on their dense copy; the same forecasts.
+
+    A model that holds out a tail (early stopping, conformal calibration)
+    holds out each series' last rows of lazy windows and the last rows of a
+    dense array: the dense copy is fitted with the lazy held-out rows moved
+    to its end, and the fraction that holds out exactly those rows.
+    """
     dense = np.asarray(windows)
     from_lazy = model.fit(windows, y, **fit_params).predict(windows)
-    from_dense = model.fit(dense, y, **fit_params).predict(dense)
+    name = ("calibration_fraction" if getattr(model, "conformal", False) else
+            "validation_fraction" if getattr(model, "early_stopping", False) else None)
+    if name is None:
+        from_dense = model.fit(dense, y, **fit_params).predict(dense)
+    else:
+        held = windows.series_tail(getattr(model, name))
+        order = np.r_[np.flatnonzero(~held), np.flatnonzero(held)]
+        # conformal floors fraction * n, early stopping rounds it
+        share = (held.sum() + (0.5 if name == "calibration_fraction" else 0)) / len(held)
+        params = {key: value[order] for key, value in fit_params.items()}
+        dense_model = clone(model).set_params(**{name: share})
+        from_dense = dense_model.fit(dense[order], y[order], **params).predict(dense)
     assert_allclose(from_lazy, from_dense, **float_tol(np.float32, np.abs(from_dense).max()))
     return model
 
