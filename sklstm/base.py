@@ -142,7 +142,9 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         counts as an improvement.
     early_stopping : bool, default=False
         Hold out the last ``validation_fraction`` of the samples (time order is
-        kept: the tail validates), stop when the validation loss stops
+        kept: the tail validates; for a panel's windows from
+        ``Windower(series_id=...)``, the last fraction of each series'
+        windows, its latest dates), stop when the validation loss stops
         improving and restore the weights of the best epoch. When ``False``,
         training stops when the *training* loss plateaus.
     validation_fraction : float, default=0.1
@@ -198,7 +200,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         Split-conformal calibration: train on the first
         ``1 - calibration_fraction`` of the rows and compute conformity
         scores, per output, on the last ``calibration_fraction`` (time order
-        is kept, never shuffled); the margin for coverage :math:`1 - \alpha`
+        is kept, never shuffled; for a panel's windows, the last fraction of
+        each series' windows); the margin for coverage :math:`1 - \alpha`
         is the :math:`\lceil (n + 1)(1 - \alpha) \rceil`-th smallest of the
         :math:`n` scores. Gives every variant intervals, even one trained
         with MSE. The scores, in model units (after ``window_norm`` and
