@@ -72,6 +72,7 @@ candidate default on one panel:
 """
 
 import argparse
+import ast
 import json
 import os
 import sys
@@ -133,7 +134,7 @@ def windowed_task(panel):
     return X, y.to_numpy()[:, 0], t, test, padded
 
 
-def run_pipeline(panel, system, seed, args):
+def run_pipeline(panel, system, seed, args, budget=None):
     from sklearn.pipeline import Pipeline
 
     import sklstm
@@ -156,6 +157,8 @@ def run_pipeline(panel, system, seed, args):
     settings = {}
     if system == "sklstm":
         settings = parse_set(args.set)
+        if budget is not None:          # a fixed number of epochs, no stopping rule
+            settings.update(m__max_epochs=budget, m__n_iter_no_change=None)
         pipe.set_params(**settings)
     start = time.process_time()
     pipe.fit(X[train], y[train])
@@ -277,11 +280,15 @@ def run(args):
     version = sklstm_version() if set(systems) & {"sklstm", "naive", "ridge"} else None
     for name in args.datasets:
         panel = load_panel(name)
-        for system in systems:
+        runs = [(name_, budget) for name_ in systems
+                for budget in (args.epoch_budgets if name_ == "sklstm" and args.epoch_budgets
+                               else [None])]
+        for system, budget in runs:
             seeds = [0] if system in DETERMINISTIC else args.seeds
             for seed in seeds:
                 if system in ("sklstm", "naive", "ridge"):
-                    grid, cpu, label, settings, extra = run_pipeline(panel, system, seed, args)
+                    grid, cpu, label, settings, extra = run_pipeline(panel, system, seed, args,
+                                                                     budget)
                 else:
                     runner = {"darts": run_darts, "neuralforecast": run_neuralforecast,
                               "ets": run_ets}[system]
@@ -380,6 +387,49 @@ def table(path):
             cells.append(f"{np.mean([r['mase'] for r in group]):.3f} / "
                          f"{np.mean([r['relmae'] for r in group]):.3f}" if group else "–")
         print(f"| {label} | " + " | ".join(cells) + " |")
+    time_to_accuracy(records, datasets)
+
+
+BUDGET_KEYS = {"m__max_epochs", "m__n_iter_no_change"}
+
+
+def time_to_accuracy(records, datasets):
+    """CPU seconds until sklstm at defaults reaches the best neural peer's mean MASE.
+
+    The candidates are sklstm's default run and its ``--epoch-budgets`` runs
+    (defaults but for a fixed number of epochs): the cheapest by mean fit CPU
+    whose mean MASE over seeds is at most the best of darts' and
+    neuralforecast's.
+    """
+    print("\n**Time to accuracy**: the cheapest sklstm run at defaults (or at defaults "
+          "with a fixed epoch budget) whose mean MASE reaches the best neural peer's\n")
+    print("| panel | best peer (MASE, fit CPU s) | sklstm run (MASE, fit CPU s) | "
+          "peer CPU / sklstm CPU |")
+    print("|---|---|---|---|")
+    for dataset in datasets:
+        groups = {}
+        for (name, label, _), r in records.items():
+            if name == dataset:
+                groups.setdefault(label, []).append(r)
+        means = {label: (np.mean([r["mase"] for r in g]), np.mean([r["fit_cpu_s"] for r in g]),
+                         g[0]) for label, g in groups.items()}
+        peers = [(m, c, label) for label, (m, c, r) in means.items()
+                 if r["system"] in ("darts", "neuralforecast")]
+        ours = [(c, m, label) for label, (m, c, r) in means.items()
+                if r["system"] == "sklstm"
+                and set(ast.literal_eval(r.get("settings") or "{}")) <= BUDGET_KEYS]
+        if not peers or not ours:
+            continue
+        peer_mase, peer_cpu, peer = min(peers)
+        reached = sorted(run for run in ours if run[1] <= peer_mase)
+        if reached:
+            cpu, mase, label = reached[0]
+            print(f"| {dataset} | {peer} ({peer_mase:.3f}, {peer_cpu:.1f}) | {label} "
+                  f"({mase:.3f}, {cpu:.1f}) | {peer_cpu / cpu:.1f}x |")
+        else:
+            best = min(ours, key=lambda run: run[1])
+            print(f"| {dataset} | {peer} ({peer_mase:.3f}, {peer_cpu:.1f}) | not reached "
+                  f"(best {best[2]}: {best[1]:.3f}) | – |")
 
 
 def main():
@@ -396,6 +446,9 @@ def main():
                         help="the sklstm regressor class (default LSTMRegressor)")
     parser.add_argument("--sklstm-rows", choices=["all", "full"], default="all",
                         help="train sklstm on all training rows (default) or only full windows")
+    parser.add_argument("--epoch-budgets", nargs="+", type=int, metavar="K",
+                        help="also run sklstm at defaults for exactly K epochs each "
+                             "(for the time-to-accuracy table)")
     parser.add_argument("--epochs", type=int, help="darts' n_epochs (default: see above)")
     parser.add_argument("--max-steps", type=int, help="neuralforecast's max_steps")
     parser.add_argument("--out", help="append JSON lines here (and --table reads it)")
