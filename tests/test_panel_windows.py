@@ -19,6 +19,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 
+import sklstm.base as sklstm_base
 from sklstm import (
     AttentionLSTMRegressor,
     BiLSTMRegressor,
@@ -37,7 +38,6 @@ from sklstm import (
     Windower,
     forecast_xy,
 )
-import sklstm.base as sklstm_base
 from sklstm._lazy_windows import LazyWindows
 from sklstm._training import TailSplit
 
