@@ -36,17 +36,18 @@ __all__ = ["SequenceRows", "TensorBatches", "Shard", "TailSplit", "silent", "tai
 def tail_split(X, fraction, n_tail):
     """The rows that train and the rows held out at the end of ``X``'s time.
 
-    Panel windows (a :class:`~sklstm._lazy_windows.LazyWindows`) hold out the
-    last ``fraction`` of every series' windows (boolean masks); any other
-    ``X``, one series in time order, its last ``n_tail`` rows (slices, so a
-    strided view stays a view).
+    Panel windows (a :class:`~sklstm._lazy_windows.LazyWindows` of several
+    series) hold out the last ``fraction`` of every series' windows (boolean
+    masks); any other ``X``, one series in time order, its last ``n_tail``
+    rows (slices, so a strided view stays a view), the caller's count for
+    one series whether its windows are lazy or not.
 
     Returns
     -------
     keep, held : slice or ndarray of bool
     n_held : int
     """
-    if isinstance(X, LazyWindows):
+    if isinstance(X, LazyWindows) and len(X) and X.first.min() != X.first.max():
         held = X.series_tail(fraction)
         return ~held, held, int(held.sum())
     n_tail = max(0, min(n_tail, len(X)))

@@ -39,7 +39,7 @@ from sklstm import (
     forecast_xy,
 )
 from sklstm._lazy_windows import LazyWindows
-from sklstm._training import TailSplit
+from sklstm._training import TailSplit, tail_split
 
 WINDOW = 6
 
@@ -165,6 +165,16 @@ def test_the_held_out_tail_of_a_panel_is_each_series_latest_rows(interleave, mon
     _, stats, _ = model._outputs_in_chunks(windows[held])
     assert_allclose(model._calibration_targets, model._encode_target(y[held], stats),
                     rtol=1e-6)
+
+
+def test_the_windows_of_one_series_hold_out_the_callers_count_as_dense_ones_do():
+    one = _table(n_series=1).drop(columns="shop")
+    X, _ = forecast_xy(one, 2, target="units", time="day", past_covariates="price",
+                       future_covariates="plan")
+    windows = Windower(WINDOW).fit_transform(X)             # folded leads: lazy
+    assert isinstance(windows, LazyWindows)
+    keep, held, n_held = tail_split(windows, 0.01, 1)       # round(0.01 n) would be 0
+    assert n_held == 1 and (keep, held) == (slice(0, len(X) - 1), slice(len(X) - 1, len(X)))
 
 
 def test_a_row_mask_of_the_wrong_length_is_refused():
