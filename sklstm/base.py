@@ -30,7 +30,7 @@ from ._intervals import is_levels, training_levels
 from ._model_intervals import ModelIntervalsMixin
 from ._pickling import TorchStateMixin
 from ._threads import SMALL_MODEL, torch_threads
-from ._training import SequenceRows, TailSplit, TensorBatches, silent
+from ._training import SequenceRows, TailSplit, TensorBatches, silent, step_settings
 from ._validation import (
     Interval,
     Options,
@@ -126,8 +126,12 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         Stacked recurrent layers.
     dropout : float, default=0.0
         Dropout between stacked layers and before the output head.
-    lr : float, default=0.01
-        Learning rate of the optimizer.
+    lr : float or "auto", default="auto"
+        Learning rate of the optimizer. ``"auto"``: 0.01 for windows of one
+        series; 0.001 for a panel's windows of several series (from
+        ``Windower(series_id=...)``), where one global model learns every
+        series and the smaller step forecast better on every panel
+        measured (see ``lr_``).
     max_epochs : int, default=200
         Upper bound on passes over the training data.
     batch_size : int, default=32
@@ -135,8 +139,10 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
         The optimizer; a class such as ``torch.optim.NAdam`` is passed to skorch
         as is.
-    weight_decay : float, default=0.0
-        L2 penalty passed to the optimizer.
+    weight_decay : float or "auto", default="auto"
+        L2 penalty passed to the optimizer. ``"auto"``: 0 for windows of one
+        series, 0.001 for a panel's windows of several series (see
+        ``weight_decay_``).
     tol : float, default=1e-4
         Minimum decrease of the monitored loss (on standardised targets) that
         counts as an improvement.
@@ -306,6 +312,9 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
     window_norm_ : {None, "standard", "mean", "last"}
         The per-window normalisation in use (``window_norm`` with ``"auto"``
         resolved).
+    lr_, weight_decay_ : float
+        The learning rate and L2 penalty in use (``"auto"`` resolved on the
+        first ``fit`` or ``partial_fit`` data).
     quantiles_ : tuple of float or None
         The levels the quantile head was trained for, sorted, with 0.5;
         ``None`` without ``quantiles``.
@@ -449,12 +458,14 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         "hidden_size": Interval(int, 1),
         "num_layers": Interval(int, 1),
         "dropout": Interval(float, 0.0, 1.0, closed="left"),
-        "lr": Interval(float, 0.0, closed="neither"),
+        "lr": Options(["auto"], extra=Interval(float, 0.0, closed="neither").is_valid,
+                      extra_text="a float > 0"),
         "max_epochs": Interval(int, 1),
         "batch_size": Interval(int, 1),
         "optimizer": Options(OPTIMIZERS, extra=_is_optimizer_class,
                              extra_text="a torch.optim.Optimizer subclass"),
-        "weight_decay": Interval(float, 0.0),
+        "weight_decay": Options(["auto"], extra=Interval(float, 0.0).is_valid,
+                                extra_text="a float >= 0"),
         "tol": Interval(float, 0.0),
         "early_stopping": Options([True, False]),
         "validation_fraction": Interval(float, 0.0, 1.0, closed="neither"),
@@ -487,11 +498,11 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         num_layers=1,
         *,
         dropout=0.0,
-        lr=0.01,
+        lr="auto",
         max_epochs=200,
         batch_size=32,
         optimizer="adam",
-        weight_decay=0.0,
+        weight_decay="auto",
         tol=1e-4,
         early_stopping=False,
         validation_fraction=0.1,
@@ -625,6 +636,7 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
                 "Fill the gaps (for example with SimpleImputer) and use "
                 "missing='raise'.")
         self.window_norm_ = self._resolve_window_norm(X, y)
+        self.lr_, self.weight_decay_ = step_settings(X, self.lr, self.weight_decay)
 
     def _after_fit(self):
         """Hook: derive what ``predict`` needs from the trained net (nothing here)."""
@@ -1127,8 +1139,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
             module=module,
             **criterion,
             optimizer=optimizer,
-            lr=self.lr,
-            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr_,
+            optimizer__weight_decay=self.weight_decay_,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train=TensorBatches,

@@ -150,7 +150,7 @@ def build_parser():
              "plateaus (default: %(default)s)")
     cmp.add_argument(
         "--lr", type=_positive_float, metavar="LR",
-        help=f"learning rate (default: the regressors' default, {VARIANTS['lstm']().lr})")
+        help="learning rate (default: the regressors' 'auto', 0.01 for one series)")
     cmp.add_argument(
         "--window-norm", choices=["last", "mean", "standard", "none"], default="last",
         help="per-window normalisation of the inputs and the target, so forecasts "

@@ -293,7 +293,8 @@ def test_predict_before_fit_says_so():
     ({"hidden_size": 0}, r"hidden_size=0; expected an int in \[1, inf\]"),
     ({"num_layers": 1.5}, r"num_layers=1.5; expected an int"),
     ({"dropout": 1.0}, r"dropout=1.0; expected a float in \[0.0, 1.0\)"),
-    ({"lr": 0}, r"lr=0; expected a float in \(0.0, inf\)"),
+    ({"lr": 0}, r"lr=0; expected one of 'auto' or a float > 0"),
+    ({"weight_decay": -1}, r"weight_decay=-1; expected one of 'auto' or a float >= 0"),
     ({"max_epochs": -1}, r"max_epochs=-1"),
     ({"batch_size": 0}, r"batch_size=0"),
     ({"optimizer": "adagrad"}, r"optimizer='adagrad'; expected one of 'adam', 'adamw', "

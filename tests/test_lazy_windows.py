@@ -124,7 +124,9 @@ def test_panel_windows_in_any_memory_layout_give_the_same_model():
     windows = Windower(window=8, series_id="sid").fit_transform(X)
     fortran = np.asfortranarray(windows)
     a = LSTMRegressor(**FAST, window_norm="standard").fit(windows, y)
-    b = LSTMRegressor(**FAST, window_norm="standard").fit(fortran, y)
+    # a dense array does not know its series: it gets the panel's "auto" step explicitly
+    b = LSTMRegressor(**FAST, window_norm="standard", lr=a.lr_,
+                      weight_decay=a.weight_decay_).fit(fortran, y)
     assert_array_equal(a.predict(windows), b.predict(fortran))
 
 

@@ -39,7 +39,7 @@ from sklstm import (
     forecast_xy,
 )
 from sklstm._lazy_windows import LazyWindows
-from sklstm._training import TailSplit, tail_split
+from sklstm._training import PANEL_STEP, TailSplit, tail_split
 
 WINDOW = 6
 
@@ -223,10 +223,15 @@ def _same_model(model, windows, y, float_tol, **fit_params):
     A model that holds out a tail (early stopping, conformal calibration)
     holds out each series' last rows of lazy windows and the last rows of a
     dense array: the dense copy is fitted with the lazy held-out rows moved
-    to its end, and the fraction that holds out exactly those rows.
+    to its end, and the fraction that holds out exactly those rows. A dense
+    array does not know its series, so the panel's ``"auto"`` step
+    (``lr_``, ``weight_decay_``) is given to the dense copy's model.
     """
     dense = np.asarray(windows)
     from_lazy = model.fit(windows, y, **fit_params).predict(windows)
+    step = {key: getattr(model, key + "_") for key in ("lr", "weight_decay")
+            if hasattr(model, key + "_")}
+    model = clone(model).set_params(**step)
     name = ("calibration_fraction" if getattr(model, "conformal", False) else
             "validation_fraction" if getattr(model, "early_stopping", False) else None)
     if name is None:
@@ -296,7 +301,9 @@ def test_partial_fit_on_lazy_windows_equals_partial_fit_on_their_copy(float_tol)
     X, y, _ = _xy()
     windows = Windower(WINDOW, series_id="shop").fit_transform(X)
     half = len(X) // 2
-    lazy, dense = LSTMRegressor(**FAST), LSTMRegressor(**FAST)
+    lr, weight_decay = PANEL_STEP                       # what "auto" gives panel windows
+    lazy = LSTMRegressor(**FAST)
+    dense = LSTMRegressor(lr=lr, weight_decay=weight_decay, **FAST)
     for rows in (slice(0, half), slice(half, None)):
         lazy.partial_fit(windows[rows], y[rows])
         dense.partial_fit(np.asarray(windows[rows]), y[rows])
