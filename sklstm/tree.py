@@ -141,7 +141,9 @@ class TreeLSTMRegressor(SequenceRegressor):
         (``hidden_size`` sizes the encoder and the tree cells, ``num_layers``
         the encoder), with ``max_epochs=20`` by default: every sample is a
         whole hierarchy, and past a few dozen passes the network fits the
-        noise of short series (see Notes). ``window_norm="auto"`` is
+        noise of short series (see Notes). ``lr="auto"`` and
+        ``weight_decay="auto"`` are ``0.01`` and ``0`` (a sample is one
+        whole hierarchy, not a panel's window). ``window_norm="auto"`` is
         ``"mean"`` with a seasonal baseline of ``m > 1`` steps, ``"last"``
         with ``m = 1``, and without a baseline the base class's rule. With
         ``window_norm``, each node channel is normalised
