@@ -48,21 +48,21 @@ def several_series(X):
     return isinstance(X, LazyWindows) and len(X) > 0 and X.first.min() != X.first.max()
 
 
-def step_settings(X, lr, weight_decay):
-    """``lr`` and ``weight_decay`` with ``"auto"`` decided by what ``X`` holds.
+def step_settings(several, lr, weight_decay):
+    """``lr`` and ``weight_decay`` with ``"auto"`` decided by what one model learns.
 
-    One series: ``lr=0.01``, no weight decay. A panel's windows of several
-    series, where one global model learns every series: ``lr=0.001`` with
-    ``weight_decay=0.001``. The smaller, decayed step scored better on each
-    of the four real panels and on the synthetic retail panel measured in
-    ``docs/real_data.rst`` ("Training settings across the real cases"),
-    while on single series it underfits some (a trending seasonal series
-    lost more than half its accuracy), so one series keeps the larger step.
+    One series (``several`` false): ``lr=0.01``, no weight decay. Several
+    series learnt by one global model (a panel's windows, the nodes of a
+    hierarchy): ``lr=0.001`` with ``weight_decay=0.001``. The smaller,
+    decayed step scored better on each of the four real panels and on the
+    synthetic retail panel measured in ``docs/real_data.rst`` ("Training
+    settings across the real cases"), while on single series it underfits
+    some (a trending seasonal series lost more than half its accuracy), so
+    one series keeps the larger step.
     """
-    auto_lr, auto_decay = PANEL_STEP if several_series(X) else ONE_SERIES_STEP
+    auto_lr, auto_decay = PANEL_STEP if several else ONE_SERIES_STEP
     return (auto_lr if lr == "auto" else lr,
             auto_decay if weight_decay == "auto" else weight_decay)
-
 
 
 def tail_split(X, fraction, n_tail):

@@ -30,7 +30,14 @@ from ._intervals import is_levels, training_levels
 from ._model_intervals import ModelIntervalsMixin
 from ._pickling import TorchStateMixin
 from ._threads import SMALL_MODEL, torch_threads
-from ._training import SequenceRows, TailSplit, TensorBatches, silent, step_settings
+from ._training import (
+    SequenceRows,
+    TailSplit,
+    TensorBatches,
+    several_series,
+    silent,
+    step_settings,
+)
 from ._validation import (
     Interval,
     Options,
@@ -636,7 +643,16 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
                 "Fill the gaps (for example with SimpleImputer) and use "
                 "missing='raise'.")
         self.window_norm_ = self._resolve_window_norm(X, y)
-        self.lr_, self.weight_decay_ = step_settings(X, self.lr, self.weight_decay)
+        self.lr_, self.weight_decay_ = step_settings(self._learns_several_series(X),
+                                                     self.lr, self.weight_decay)
+
+    def _learns_several_series(self, X):
+        """Hook: whether one model learns several series from ``X`` (``lr="auto"``).
+
+        True for a panel's windows of several series
+        (:func:`~sklstm._training.several_series`); any other ``X`` is one series.
+        """
+        return several_series(X)
 
     def _after_fit(self):
         """Hook: derive what ``predict`` needs from the trained net (nothing here)."""

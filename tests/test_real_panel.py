@@ -13,7 +13,7 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 from sklstm import LSTMRegressor, SeasonalNaiveRegressor, Windower, forecast_xy
-from sklstm._training import ONE_SERIES_STEP, PANEL_STEP, step_settings
+from sklstm._training import ONE_SERIES_STEP, PANEL_STEP, several_series, step_settings
 from sklstm.baselines import RidgeLagsRegressor
 from sklstm.datasets import load_us_employment
 from sklstm.metrics import mase
@@ -72,11 +72,13 @@ def test_auto_step_is_the_panel_step_on_several_series_and_not_on_one(sectors):
     X, y, test, _ = sectors
     windows = Windower(WINDOW, series_id="sector").fit_transform(X)
     one = windows[(X["sector"] == X["sector"].iloc[0]).to_numpy()]
-    assert step_settings(windows, "auto", "auto") == PANEL_STEP
-    assert step_settings(one, "auto", "auto") == ONE_SERIES_STEP
-    assert step_settings(np.asarray(windows), "auto", "auto") == ONE_SERIES_STEP
-    assert step_settings(windows, 0.05, "auto") == (0.05, PANEL_STEP[1])
-    assert step_settings(windows, "auto", 0.0) == (PANEL_STEP[0], 0.0)
+    assert several_series(windows)
+    assert not several_series(one) and not several_series(np.asarray(windows))
+    assert step_settings(True, "auto", "auto") == PANEL_STEP
+    assert step_settings(False, "auto", "auto") == ONE_SERIES_STEP
+    assert step_settings(True, 0.05, "auto") == (0.05, PANEL_STEP[1])
+    assert step_settings(True, "auto", 0.0) == (PANEL_STEP[0], 0.0)
+    assert LSTMRegressor(max_epochs=1).fit(one, y[: len(one)]).lr_ == ONE_SERIES_STEP[0]
     model = LSTMRegressor(max_epochs=1, random_state=0).fit(windows[~test], y[~test])
     assert (model.lr_, model.weight_decay_) == PANEL_STEP
     group = model.net_.optimizer_.param_groups[0]
