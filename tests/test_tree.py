@@ -367,10 +367,11 @@ def test_hierarchy_as_a_dataframe_of_levels():
 
 def test_direction_up_sees_the_subtree_only():
     X, y, h = small_sales()                   # total, c0, c1, c0_p0, c0_p1, c1_p0, c1_p1
-    up = TreeLSTMRegressor(hierarchy=h, direction="up", max_epochs=5,
-                           random_state=0).fit(X, y)
-    both = TreeLSTMRegressor(hierarchy=h, direction="both", max_epochs=5,
-                             random_state=0).fit(X, y)
+    # 5 epochs at the step the thresholds below were set with (lr="auto" is 0.001 on
+    # a tree, which moves the weights less in 5 epochs)
+    step = {"max_epochs": 5, "lr": 0.01, "weight_decay": 0.0, "random_state": 0}
+    up = TreeLSTMRegressor(hierarchy=h, direction="up", **step).fit(X, y)
+    both = TreeLSTMRegressor(hierarchy=h, direction="both", **step).fit(X, y)
     assert not hasattr(up.net_.module_, "down") and hasattr(both.net_.module_, "down")
     # one head per level (heads="level"), reading h_up only or [h_up; h_down]
     assert up.net_.module_.head_weight.shape == (3, 32, 1)
@@ -419,7 +420,7 @@ def test_beats_the_best_naive_and_a_flat_lstm_on_hierarchical_sales():
     y = values[1:][window:]                                      # next day, every node
     X_train, X_test, y_train, y_test = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:]
 
-    tree = TreeLSTMRegressor(hierarchy=h, max_epochs=60, random_state=0).fit(X_train, y_train)
+    tree = TreeLSTMRegressor(hierarchy=h, random_state=0).fit(X_train, y_train)   # defaults
     tree_rmse = level_rmse(tree.predict(X_test), y_test, h)
 
     # the naive forecasts: same weekday last week, last value, window mean
@@ -436,16 +437,17 @@ def test_beats_the_best_naive_and_a_flat_lstm_on_hierarchical_sales():
     flat = LSTMRegressor(max_epochs=60, random_state=0).fit((X_train - loc) / scale, y_train)
     flat_rmse = level_rmse(flat.predict((X_test - loc) / scale), y_test, h)
 
-    # Tree-LSTM (direction="up", the default) / best naive, data and model seeds 0-9
-    # (seed 0 here): 0.70-0.88 (median 0.74; 0.73 here), worst 0.878 at seed 5, where
-    # the seasonal naive is unusually good (direction="both": 0.70-0.955, median 0.77).
-    # The best naive is the seasonal one at 9 seeds, the window mean at seed 0.
+    # Tree-LSTM at defaults / best naive, data and model seeds 0-9 (seed 0 here):
+    # 0.711-0.863 (median 0.76; 0.793 here), worst 0.863 at seed 5. At the former step
+    # (lr=0.01, no weight decay, 60 epochs; the rest as now): 0.751-1.031, median 0.87
     assert tree_rmse.mean() < 0.95 * best_naive, (tree_rmse, naive_rmse)
-    # Tree-LSTM / flat LSTM, seeds 0-9: 0.56-0.70 (median 0.64; 0.69 here)
+    # Tree-LSTM / flat LSTM, seeds 0-9: 0.564-0.750 (worst: seed 0, here; 0.653-0.855
+    # at the former step)
     assert tree_rmse.mean() < 0.85 * flat_rmse.mean(), (tree_rmse, flat_rmse)
-    # last / first epoch's training loss, seeds 0-9: 0.12-0.43 (0.27 here; "both"
-    # fits the training rows closer, 0.04-0.23, and forecasts the hold-out no better)
-    assert tree.loss_curve_[-1] < 0.5 * tree.loss_curve_[0]
+    # last / first epoch's training loss, seeds 0-9: 0.35-0.62 (0.55 here; weight
+    # decay keeps the training rows from being fitted as closely as at the former
+    # step, 0.05-0.21, which forecast the hold-out worse)
+    assert tree.loss_curve_[-1] < 0.7 * tree.loss_curve_[0]
 
 
 def test_the_root_beats_the_better_naive_forecast():
@@ -461,7 +463,10 @@ def test_the_root_beats_the_better_naive_forecast():
     X = Windower(window).fit_transform(values[:-1])[window:]
     y = values[1:][window:]
     X_train, X_test, y_train, y_test = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:]
-    tree = TreeLSTMRegressor(hierarchy=h, max_epochs=20, random_state=0).fit(X_train, y_train)
+    # 20 epochs at the step the margins below were measured with (lr="auto" is now
+    # 0.001 with weight decay on a tree, for 100 epochs)
+    tree = TreeLSTMRegressor(hierarchy=h, max_epochs=20, lr=0.01, weight_decay=0.0,
+                             random_state=0).fit(X_train, y_train)
     root_rmse = np.sqrt(((tree.predict(X_test)[:, h.root] - y_test[:, h.root]) ** 2).mean())
 
     naive_rmse = {}
@@ -504,19 +509,20 @@ def test_defaults_beat_the_best_naive_at_every_level_of_us_employment():
     # adjusted), the same month a year before, the window mean
     naive = np.min([level_mase(p) for p in (X_test[:, -1], X_test[:, -12],
                                             X_test.mean(axis=1))], axis=0)
-    # Tree-LSTM / best naive, per level, model seeds 0-9: at most 0.962 (seed 8, the
-    # sectors; 0.942 here); the total 0.34-0.40, the domains 0.45-0.51; the mean over
-    # levels 0.495-0.513 against the naive 0.867 (0.57-0.59)
-    assert (tree < 1.0 * naive).all(), (tree, naive)
-    assert tree.mean() < 0.65 * naive.mean(), (tree, naive)
-    # the reconciled global LSTM (MinT-shrink; 20 epochs as the tree, to keep this
-    # fast: its forecasts were as good as at 200), seeds 0-9: the tree's mean over
-    # levels was 1.06-1.16 times the reconciled LSTM's (worst 1.159 at seed 2; 1.157
-    # here):
+    # Tree-LSTM / best naive, per level, model seeds 0-9: at most 0.887 (seed 0, the
+    # sectors, here); the total 0.315-0.330, the domains 0.47-0.50; the mean over
+    # levels 0.474-0.484 against the naive 0.867 (0.55-0.56). With the former step
+    # (lr=0.01 for 20 epochs): at most 0.962, the mean 0.495-0.513
+    assert (tree < 0.95 * naive).all(), (tree, naive)
+    assert tree.mean() < 0.6 * naive.mean(), (tree, naive)
+    # the reconciled global LSTM (MinT-shrink; 20 epochs, to keep this fast: its
+    # forecasts were as good as at 200), seeds 0-9: the tree's mean over levels was
+    # 1.02-1.12 times the reconciled LSTM's (worst 1.118 at seed 0, here; 1.06-1.16
+    # with the former step):
     # on this smooth, trending hierarchy the global model with window-relative
     # scaling is ahead (see docs/tree.rst); the margin guards against a relapse to
     # the former defaults' failure mode on short data (twice the naive error)
     rec = level_mase(ReconciledRegressor(LSTMRegressor(max_epochs=20, random_state=0), h,
                                          method="mint_shrink")
                      .fit(X_train, y_train).predict(X_test))
-    assert tree.mean() < 1.25 * rec.mean(), (tree, rec)
+    assert tree.mean() < 1.2 * rec.mean(), (tree, rec)
