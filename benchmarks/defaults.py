@@ -12,10 +12,14 @@ on lags) use the same windows.
 
     python benchmarks/defaults.py                 # 3 seeds, about 10 minutes on 2 cores
     python benchmarks/defaults.py --seeds 1 --variants lstm --modes auto None last
+    python benchmarks/defaults.py --variants lstm --modes auto --set lr=0.001 \
+        --set weight_decay=0.001
 """
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -38,6 +42,9 @@ from sklstm.baselines import (
 )
 from sklstm.datasets import DATASETS, load_series
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _real_data import parse_set  # noqa: E402
+
 VARIANTS = {"lstm": LSTMRegressor, "gru": GRURegressor, "bilstm": BiLSTMRegressor,
             "stacked": StackedLSTMRegressor}
 MODES = ["auto", None, "last", "mean", "standard", "relative", "level"]
@@ -58,7 +65,11 @@ def main(argv=None):
     parser.add_argument("--data", nargs="+", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--modes", nargs="+", default=[str(m) for m in MODES],
                         choices=[str(m) for m in MODES])
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="set a model parameter for every variant (repeatable), "
+                             "e.g. --set lr=0.001")
     args = parser.parse_args(argv)
+    params = parse_set(args.set)
     torch.set_num_threads(1)
     start = time.perf_counter()
     rows = {}
@@ -81,7 +92,7 @@ def main(argv=None):
             for mode in [None if m == "None" else m for m in args.modes]:
                 ratios = []
                 for seed in range(args.seeds):
-                    model = VARIANTS[variant](window_norm=mode, random_state=seed)
+                    model = VARIANTS[variant](window_norm=mode, random_state=seed, **params)
                     score, fitted = holdout(model, X, y, args.n_test)
                     ratios.append(score / naive)
                     if mode == "auto":
@@ -105,7 +116,9 @@ def main(argv=None):
             else:
                 line += f"{np.median(values):>12.3f} [{max(values):.3f}]"
         print(line)
-    print(f"\n{args.seeds} seed(s), {time.perf_counter() - start:.0f} s")
+    settings = " ".join(f"{key}={value!r}" for key, value in params.items())
+    print(f"\n{args.seeds} seed(s), {settings or 'default parameters'}, "
+          f"{time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
