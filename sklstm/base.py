@@ -1139,6 +1139,10 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
     def _make_net(self, input_shape, n_outputs):
         """The skorch net around the variant's module (under a quantile head if asked)."""
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        if hasattr(self, "lr_"):
+            lr, weight_decay = self.lr_, self.weight_decay_
+        else:   # a model saved before "auto": its lr and weight_decay are numbers
+            lr, weight_decay = step_settings(False, self.lr, self.weight_decay)
         if self.quantiles_ is None:
             module = self._network(tuple(input_shape), n_outputs)
             if LOSSES[self.loss].positive_output:
@@ -1155,8 +1159,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
             module=module,
             **criterion,
             optimizer=optimizer,
-            lr=self.lr_,
-            optimizer__weight_decay=self.weight_decay_,
+            lr=lr,
+            optimizer__weight_decay=weight_decay,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train=TensorBatches,

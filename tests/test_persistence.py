@@ -301,6 +301,24 @@ def test_tampered_json_raises_a_clear_error(saved, edit, match):
         sklstm.load(saved)
 
 
+def test_a_file_saved_before_the_auto_step_loads_and_trains_on(saved, fitted_lstm):
+    # such a file holds the former defaults' numbers for lr and weight_decay, and no
+    # lr_ or weight_decay_: the net is rebuilt from the numbers
+    def before_auto(document):
+        document["estimator"]["params"].update(lr=0.01, weight_decay=0.0)
+        for name in ("lr_", "weight_decay_"):
+            del document["estimator"]["state"][name]
+    _edit_json(saved, before_auto)
+    loaded = sklstm.load(saved)
+    assert not hasattr(loaded, "lr_")
+    np.testing.assert_array_equal(loaded.predict(SEQ), fitted_lstm.predict(SEQ))
+    group = loaded.net_.optimizer_.param_groups[0]
+    assert (group["lr"], group["weight_decay"]) == (0.01, 0.0)
+    n_epochs = len(loaded.history_)
+    loaded.partial_fit(SEQ, SEQ_Y)
+    assert len(loaded.history_) == n_epochs + 1
+
+
 def test_tampered_weights_raise(saved):
     weights = load_file(saved / "weights.safetensors")
     weights["extra"] = torch.zeros(1)
