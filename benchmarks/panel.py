@@ -60,7 +60,7 @@ SECTIONS = ["norm", "future", "global", "missing", "weights", "scale"]
 SEASON = 7
 #: The panel setting this benchmark recommends (section ``norm`` measures it).
 BEST = {"window_norm": "standard", "window_norm_channels": "target", "batch_size": 128,
-        "max_epochs": 20}
+        "max_epochs": 20, "lr": 0.01, "weight_decay": 0.0}   # the step it was measured at
 
 
 # ----------------------------------------------------------------- the data

@@ -138,7 +138,9 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         series; 0.001 for a panel's windows of several series (from
         ``Windower(series_id=...)``), where one global model learns every
         series and the smaller step forecast better on every panel
-        measured (see ``lr_``).
+        measured (see ``lr_``). ``lr`` and ``weight_decay`` are decided
+        separately: the former behaviour on a panel is ``lr=0.01,
+        weight_decay=0.0``.
     max_epochs : int, default=200
         Upper bound on passes over the training data.
     batch_size : int, default=32
@@ -320,8 +322,8 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
         The per-window normalisation in use (``window_norm`` with ``"auto"``
         resolved).
     lr_, weight_decay_ : float
-        The learning rate and L2 penalty in use (``"auto"`` resolved on the
-        first ``fit`` or ``partial_fit`` data).
+        The learning rate and L2 penalty in use (``"auto"`` resolved on each
+        ``fit``'s data, or on the first ``partial_fit`` call's).
     quantiles_ : tuple of float or None
         The levels the quantile head was trained for, sorted, with 0.5;
         ``None`` without ``quantiles``.
@@ -360,7 +362,13 @@ class SequenceRegressor(TorchStateMixin, ModelIntervalsMixin, ChunkedForwardMixi
            of the first ``partial_fit``
          - ``None``
          - fitted layout read off the data (``hierarchy_``, column maps);
-           calls ``super()._prepare_fit``, which sets ``window_norm_``
+           calls ``super()._prepare_fit``, which sets ``window_norm_``,
+           ``lr_`` and ``weight_decay_``
+       * - ``_learns_several_series``
+         - validated ``X``, in ``_prepare_fit``
+         - whether one model learns several series (``lr="auto"`` then
+           takes the panel step)
+         - nothing
        * - ``_model_inputs``
          - a batch or chunk of validated rows (C-contiguous float32);
            ``fit``: a ``ChannelMoments`` in ``fit``'s input-scaling pass

@@ -150,7 +150,8 @@ def build_parser():
              "plateaus (default: %(default)s)")
     cmp.add_argument(
         "--lr", type=_positive_float, metavar="LR",
-        help="learning rate (default: the regressors' 'auto', 0.01 for one series)")
+        help="learning rate (default: the regressors' 'auto': 0.01 for one series, "
+             "0.001 with weight decay for the Tree-LSTM and panels)")
     cmp.add_argument(
         "--window-norm", choices=["last", "mean", "standard", "none"], default="last",
         help="per-window normalisation of the inputs and the target, so forecasts "

@@ -312,8 +312,7 @@ def test_a_file_saved_before_the_auto_step_loads_and_trains_on(saved, fitted_lst
     loaded = sklstm.load(saved)
     assert not hasattr(loaded, "lr_")
     np.testing.assert_array_equal(loaded.predict(SEQ), fitted_lstm.predict(SEQ))
-    group = loaded.net_.optimizer_.param_groups[0]
-    assert (group["lr"], group["weight_decay"]) == (0.01, 0.0)
+    assert (loaded.net_.lr, loaded.net_.optimizer__weight_decay) == (0.01, 0.0)
     n_epochs = len(loaded.history_)
     loaded.partial_fit(SEQ, SEQ_Y)
     assert len(loaded.history_) == n_epochs + 1

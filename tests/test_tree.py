@@ -365,6 +365,18 @@ def test_hierarchy_as_a_dataframe_of_levels():
         TreeLSTMRegressor(hierarchy=frame.iloc[:3], max_epochs=1).fit(X, y)
 
 
+def test_auto_step_is_the_panel_step_with_several_nodes_and_not_with_one():
+    from sklstm._training import ONE_SERIES_STEP, PANEL_STEP
+
+    X, y, h = small_sales()
+    tree = TreeLSTMRegressor(hierarchy=h, max_epochs=1, random_state=0).fit(X, y)
+    assert (tree.lr_, tree.weight_decay_) == PANEL_STEP
+    assert tree.net_.lr == PANEL_STEP[0] and TreeLSTMRegressor().max_epochs == 100
+    one = TreeLSTMRegressor(hierarchy=[-1], max_epochs=1, random_state=0).fit(
+        X[:, :, :1], y[:, :1])
+    assert (one.lr_, one.weight_decay_) == ONE_SERIES_STEP
+
+
 def test_direction_up_sees_the_subtree_only():
     X, y, h = small_sales()                   # total, c0, c1, c0_p0, c0_p1, c1_p0, c1_p1
     # 5 epochs at the step the thresholds below were set with (lr="auto" is 0.001 on
